@@ -1,0 +1,65 @@
+namespace Relay.Contracts;
+
+// The events of Relay's pipeline. Each one names a fact that has already been recorded in the
+// database; consumers read the current state from there, so an event carries identifiers and a
+// summary, never the only copy of anything. Contracts change additively: a breaking change is a
+// new type.
+
+/// <summary>A union submitted a message and intake stored it. Consumed by the translation stage.</summary>
+/// <param name="MessageId">The solidarity message.</param>
+/// <param name="SenderUnionId">The union that sent it.</param>
+/// <param name="RecipientUnionIds">The unions of the directory it is addressed to.</param>
+/// <param name="Language">The language the sender stated (BCP-47), or null when it must be detected.</param>
+/// <param name="SubmittedAt">When intake accepted it.</param>
+public record MessageSubmitted(
+    Guid MessageId,
+    Guid SenderUnionId,
+    IReadOnlyList<Guid> RecipientUnionIds,
+    string? Language,
+    DateTime SubmittedAt);
+
+/// <summary>Every language the message needs has a translation. Consumed by the moderation stage.</summary>
+/// <param name="MessageId">The solidarity message.</param>
+/// <param name="SourceLanguage">The language of the original (stated or detected).</param>
+/// <param name="Languages">The languages it now has translations in.</param>
+public record MessageTranslated(Guid MessageId, string SourceLanguage, IReadOnlyList<string> Languages);
+
+/// <summary>No provider covers a language a recipient needs: the message waits for a human translation.</summary>
+/// <param name="MessageId">The solidarity message.</param>
+/// <param name="MissingLanguages">The languages still missing.</param>
+public record MessageAwaitingTranslation(Guid MessageId, IReadOnlyList<string> MissingLanguages);
+
+/// <summary>The message may go out. Consumed by the email delivery and publication stages.</summary>
+/// <param name="MessageId">The solidarity message.</param>
+/// <param name="ApprovedBy">"rules" when the automatic screening approved it, otherwise the coordinator.</param>
+public record MessageApproved(Guid MessageId, string ApprovedBy);
+
+/// <summary>The automatic screening held the message for a coordinator.</summary>
+/// <param name="MessageId">The solidarity message.</param>
+/// <param name="Reasons">Machine codes and human reasons, one a line ("links: 6 links, at most 5").</param>
+public record MessageHeld(Guid MessageId, IReadOnlyList<string> Reasons);
+
+/// <summary>The message will not go out; the sender sees the reason.</summary>
+/// <param name="MessageId">The solidarity message.</param>
+/// <param name="Reason">Why, in words the sender can read.</param>
+/// <param name="RejectedBy">"rules" or the coordinator.</param>
+public record MessageRejected(Guid MessageId, string Reason, string RejectedBy);
+
+/// <summary>One recipient could not be reached.</summary>
+/// <param name="MessageId">The solidarity message.</param>
+/// <param name="RecipientUnionId">The recipient union.</param>
+/// <param name="Detail">The SMTP reply or error.</param>
+/// <param name="Permanent">True for a permanent failure (5xx), false when it will be retried.</param>
+public record DeliveryFailed(Guid MessageId, Guid RecipientUnionId, string Detail, bool Permanent);
+
+/// <summary>Every delivery of the message reached a final state.</summary>
+/// <param name="MessageId">The solidarity message.</param>
+/// <param name="Sent">Deliveries accepted by the recipient's mail server.</param>
+/// <param name="Failed">Deliveries that failed permanently.</param>
+public record MessageDelivered(Guid MessageId, int Sent, int Failed);
+
+/// <summary>The message is on the public site.</summary>
+/// <param name="MessageId">The solidarity message.</param>
+/// <param name="Url">Its public page.</param>
+/// <param name="Languages">The languages it can be read in.</param>
+public record MessagePublished(Guid MessageId, string Url, IReadOnlyList<string> Languages);

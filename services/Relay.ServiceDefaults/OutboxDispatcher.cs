@@ -1,0 +1,108 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Relay.Storage;
+
+namespace Relay.ServiceDefaults;
+
+/// <summary>
+/// Publishes the events recorded in the outbox table, with publisher confirms, then marks them
+/// dispatched. Every process runs one; a batch is claimed with a lease so that competing
+/// dispatchers do not publish the same rows, and rows of a crashed dispatcher are taken over when
+/// the lease ends. Delivery is at least once: consumers are idempotent, and the bus MessageId is
+/// the row's EventId so a repeat is recognisable.
+/// </summary>
+public sealed class OutboxDispatcher(
+    IServiceScopeFactory scopes,
+    IBus bus,
+    OutboxSignal signal,
+    IOptions<OutboxOptions> options,
+    ILogger<OutboxDispatcher> logger) : BackgroundService
+{
+    private readonly OutboxOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await DispatchBatchAsync(stoppingToken) == _options.BatchSize)
+                    continue;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Outbox dispatch failed; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+
+            try { await signal.WaitAsync(_options.PollInterval, stoppingToken); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>Claims and publishes one batch; returns how many rows it claimed.</summary>
+    public async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RelayDb>();
+        var now = DateTime.UtcNow;
+
+        // A plain read first: an idle outbox is the common case and needs no write lock.
+        if (!await Pending(db, now).AnyAsync(cancellationToken))
+            return 0;
+
+        var token = Guid.NewGuid();
+        var claimed = await Pending(db, now).OrderBy(o => o.Id).Take(_options.BatchSize)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.LockToken, token)
+                .SetProperty(o => o.LockedUntil, now + _options.Lease)
+                .SetProperty(o => o.Attempts, o => o.Attempts + 1), cancellationToken);
+        if (claimed == 0)
+            return 0;
+
+        var rows = await db.Outbox.AsNoTracking().Where(o => o.LockToken == token).OrderBy(o => o.Id)
+            .ToListAsync(cancellationToken);
+        var outcomes = await Task.WhenAll(rows.Select(row => PublishAsync(row, cancellationToken)));
+
+        var published = outcomes.Where(o => o.Error is null).Select(o => o.Row.Id).ToList();
+        if (published.Count > 0)
+            await db.Outbox.Where(o => published.Contains(o.Id)).ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.DispatchedAt, DateTime.UtcNow)
+                .SetProperty(o => o.LockToken, (Guid?)null)
+                .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
+
+        foreach (var (row, error) in outcomes.Where(o => o.Error is not null))
+        {
+            // Release soon rather than at the end of the lease, so a broker that comes back is used at once.
+            await db.Outbox.Where(o => o.Id == row.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.LastError, error)
+                .SetProperty(o => o.LockedUntil, DateTime.UtcNow.AddSeconds(2)), CancellationToken.None);
+        }
+        return rows.Count;
+    }
+
+    private static IQueryable<OutboxMessage> Pending(RelayDb db, DateTime now) =>
+        db.Outbox.Where(o => o.DispatchedAt == null && (o.LockedUntil == null || o.LockedUntil < now));
+
+    private async Task<(OutboxMessage Row, string? Error)> PublishAsync(OutboxMessage row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (message, type) = OutboxEvents.Read(row);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.PublishTimeout);
+            await bus.Publish(message, type, context => context.MessageId = row.EventId, timeout.Token);
+            return (row, null);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Could not publish outbox row {OutboxId} ({EventType}): {Error}", row.Id, row.EventType, e.Message);
+            return (row, e.GetType().Name + ": " + e.Message);
+        }
+    }
+}

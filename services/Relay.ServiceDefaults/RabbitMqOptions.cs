@@ -1,0 +1,15 @@
+namespace Relay.ServiceDefaults;
+
+/// <summary>The broker. Secrets come from the environment (RabbitMq__Password), never from files in the repository.</summary>
+public class RabbitMqOptions
+{
+    public string Host { get; set; } = "127.0.0.1";
+    public ushort Port { get; set; } = 5672;
+    public string VirtualHost { get; set; } = "relay";
+    public string Username { get; set; } = "relay";
+    public string Password { get; set; } = "";
+    /// <summary>Durable quorum queues (replicated on a cluster); classic queues when false.</summary>
+    public bool QuorumQueues { get; set; } = true;
+    /// <summary>How many messages each endpoint takes at once.</summary>
+    public ushort PrefetchCount { get; set; } = 16;
+}

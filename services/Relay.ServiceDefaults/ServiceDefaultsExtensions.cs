@@ -1,0 +1,74 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Relay.Storage;
+
+namespace Relay.ServiceDefaults;
+
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>
+    /// What every Relay process has: the database, the bus on RabbitMQ (kebab-case endpoints,
+    /// quorum queues, retries, then the endpoint's _error queue), the outbox dispatcher and health checks.
+    /// </summary>
+    public static IHostApplicationBuilder AddRelayServiceDefaults(
+        this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? addConsumers = null)
+    {
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+
+        builder.Services.AddRelayStorage(builder.Configuration);
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
+        var rabbit = builder.Configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
+
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            addConsumers?.Invoke(bus);
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
+                // Transient faults (a locked database, a slow provider) get a few quick retries;
+                // what still fails goes to the endpoint's _error queue, never silently acknowledged.
+                endpoint.UseMessageRetry(r => r.Exponential(5, TimeSpan.FromMilliseconds(200),
+                    TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(400)));
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator queue)
+                {
+                    if (rabbit.QuorumQueues)
+                        queue.SetQuorumQueue();
+                    queue.PrefetchCount = rabbit.PrefetchCount;
+                }
+            });
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                if (string.IsNullOrEmpty(rabbit.Password))
+                    throw new InvalidOperationException(
+                        "RabbitMq__Password is not set. deploy/local/up.sh sets it from .relay/secrets.env.");
+                cfg.Host(rabbit.Host, rabbit.Port, rabbit.VirtualHost, h =>
+                {
+                    h.Username(rabbit.Username);
+                    h.Password(rabbit.Password);
+                });
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+
+        builder.Services.AddHostedService<OutboxDispatcher>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return builder;
+    }
+}
+
+/// <summary>Ready only when the database answers.</summary>
+public sealed class DatabaseHealthCheck(RelayDb db) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await db.Database.CanConnectAsync(cancellationToken)
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("The database does not answer.");
+}

@@ -1,0 +1,140 @@
+namespace Relay.Storage;
+
+/// <summary>A union of the directory. Only unions can be recipients: Relay is never an open relay.</summary>
+public class Union
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    /// <summary>ISO 3166 alpha-2.</summary>
+    public required string Country { get; set; }
+    /// <summary>BCP-47 codes, ordered: the first is preferred.</summary>
+    public List<string> Languages { get; set; } = [];
+    /// <summary>Where its mail goes; never shown publicly.</summary>
+    public required string Email { get; set; }
+    /// <summary>SHA-256 of the union's API key; the key itself is shown once and never stored.</summary>
+    public required string ApiKeyHash { get; set; }
+    public DateTime CreatedAt { get; set; }
+
+    public string PreferredLanguage => Languages.Count > 0 ? Languages[0] : "en";
+}
+
+public static class MessageStatus
+{
+    public const string Received = "received";
+    public const string AwaitingTranslation = "awaiting_translation";
+    public const string Translated = "translated";
+    public const string Held = "held";
+    public const string Approved = "approved";
+    public const string Rejected = "rejected";
+    public const string Delivered = "delivered";
+    /// <summary>Every delivery failed permanently or was suppressed.</summary>
+    public const string Failed = "failed";
+}
+
+public class SolidarityMessage
+{
+    public Guid Id { get; set; }
+    public Guid SenderUnionId { get; set; }
+    public Union? Sender { get; set; }
+    public required string Title { get; set; }
+    public required string Body { get; set; }
+    /// <summary>The original's language: stated by the sender, or detected by the translation stage.</summary>
+    public string? Language { get; set; }
+    public bool LanguageDetected { get; set; }
+    public string? Author { get; set; }
+    public bool Publish { get; set; }
+    public string Status { get; set; } = MessageStatus.Received;
+    public string? IdempotencyKey { get; set; }
+    public DateTime ReceivedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    /// <summary>approve, hold or reject; null until screened.</summary>
+    public string? ModerationDecision { get; set; }
+    public List<string> ModerationReasons { get; set; } = [];
+    public string? DecidedBy { get; set; }
+    public DateTime? PublishedAt { get; set; }
+    public string? PublicationUrl { get; set; }
+
+    public List<MessageRecipient> Recipients { get; set; } = [];
+    public List<Translation> Translations { get; set; } = [];
+    public List<Delivery> Deliveries { get; set; } = [];
+}
+
+public class MessageRecipient
+{
+    public Guid MessageId { get; set; }
+    public Guid UnionId { get; set; }
+    public Union? Union { get; set; }
+}
+
+public static class TranslationOrigin
+{
+    public const string Machine = "machine";
+    public const string Human = "human";
+}
+
+/// <summary>One translation per (message, language), never one per recipient.</summary>
+public class Translation
+{
+    public Guid MessageId { get; set; }
+    public required string Language { get; set; }
+    public required string Title { get; set; }
+    public required string Body { get; set; }
+    /// <summary>machine or human.</summary>
+    public required string Origin { get; set; }
+    /// <summary>The provider ("apertium") or, for a human translation, who supplied it.</summary>
+    public required string Provider { get; set; }
+    public DateTime At { get; set; }
+}
+
+public static class DeliveryStatus
+{
+    public const string Pending = "pending";
+    public const string Sent = "sent";
+    public const string Deferred = "deferred";
+    public const string Failed = "failed";
+    public const string Suppressed = "suppressed";
+
+    public static bool IsFinal(string status) => status is Sent or Failed or Suppressed;
+}
+
+/// <summary>One email to one recipient union; created before sending so that nothing is sent twice.</summary>
+public class Delivery
+{
+    public Guid Id { get; set; }
+    public Guid MessageId { get; set; }
+    public Guid RecipientUnionId { get; set; }
+    public required string Address { get; set; }
+    public required string Language { get; set; }
+    public string Status { get; set; } = DeliveryStatus.Pending;
+    /// <summary>The last SMTP reply or error.</summary>
+    public string? Detail { get; set; }
+    public int Attempts { get; set; }
+    public DateTime At { get; set; }
+    /// <summary>Stable per (message, recipient), so a redelivery is recognisable.</summary>
+    public required string EmailMessageId { get; set; }
+}
+
+/// <summary>An event recorded in the same transaction as the state it announces, published later with confirms.</summary>
+public class OutboxMessage
+{
+    public long Id { get; set; }
+    /// <summary>Used as the bus MessageId, so a re-publication after a crash is recognisable.</summary>
+    public Guid EventId { get; set; }
+    public required string EventType { get; set; }
+    public required string Payload { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? DispatchedAt { get; set; }
+    public DateTime? LockedUntil { get; set; }
+    public Guid? LockToken { get; set; }
+    public int Attempts { get; set; }
+    public string? LastError { get; set; }
+}
+
+/// <summary>A coordinator's API key, stored hashed.</summary>
+public class CoordinatorKey
+{
+    public Guid Id { get; set; }
+    public required string KeyHash { get; set; }
+    public required string Label { get; set; }
+    public DateTime CreatedAt { get; set; }
+}

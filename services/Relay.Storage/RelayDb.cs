@@ -1,0 +1,90 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Relay.Storage;
+
+public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSignal = null) : DbContext(options)
+{
+    public DbSet<Union> Unions => Set<Union>();
+    public DbSet<SolidarityMessage> Messages => Set<SolidarityMessage>();
+    public DbSet<MessageRecipient> Recipients => Set<MessageRecipient>();
+    public DbSet<Translation> Translations => Set<Translation>();
+    public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<CoordinatorKey> CoordinatorKeys => Set<CoordinatorKey>();
+
+    /// <summary>Records an event in the outbox; it is published after the surrounding SaveChanges commits.</summary>
+    public void Enqueue<T>(T @event) where T : class => Outbox.Add(OutboxEvents.Create(@event));
+
+    public override async Task<int> SaveChangesAsync(CancellationToken cancellationToken = default)
+    {
+        var hasEvents = ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added);
+        var written = await base.SaveChangesAsync(cancellationToken);
+        // Wake this process's dispatcher at once instead of waiting for its next poll.
+        if (hasEvents)
+            outboxSignal?.Notify();
+        return written;
+    }
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<Union>(e =>
+        {
+            e.ToTable("unions");
+            e.Property(u => u.Name).HasMaxLength(200);
+            e.Property(u => u.Country).HasMaxLength(2);
+            e.Property(u => u.Email).HasMaxLength(320);
+            e.Property(u => u.ApiKeyHash).HasMaxLength(64);
+            e.HasIndex(u => u.ApiKeyHash).IsUnique();
+            e.Ignore(u => u.PreferredLanguage);
+        });
+
+        model.Entity<SolidarityMessage>(e =>
+        {
+            e.ToTable("messages");
+            e.Property(m => m.Title).HasMaxLength(200);
+            e.Property(m => m.Status).HasMaxLength(32);
+            e.Property(m => m.IdempotencyKey).HasMaxLength(200);
+            e.HasOne(m => m.Sender).WithMany().HasForeignKey(m => m.SenderUnionId);
+            // The same Idempotency-Key from the same union returns the same message.
+            e.HasIndex(m => new { m.SenderUnionId, m.IdempotencyKey }).IsUnique();
+            e.HasIndex(m => m.Status);
+            e.HasIndex(m => m.PublishedAt);
+            e.HasMany(m => m.Recipients).WithOne().HasForeignKey(r => r.MessageId);
+            e.HasMany(m => m.Translations).WithOne().HasForeignKey(t => t.MessageId);
+            e.HasMany(m => m.Deliveries).WithOne().HasForeignKey(d => d.MessageId);
+        });
+
+        model.Entity<MessageRecipient>(e =>
+        {
+            e.ToTable("message_recipients");
+            e.HasKey(r => new { r.MessageId, r.UnionId });
+            e.HasOne(r => r.Union).WithMany().HasForeignKey(r => r.UnionId);
+        });
+
+        model.Entity<Translation>(e =>
+        {
+            e.ToTable("translations");
+            e.HasKey(t => new { t.MessageId, t.Language });
+        });
+
+        model.Entity<Delivery>(e =>
+        {
+            e.ToTable("deliveries");
+            e.HasIndex(d => new { d.MessageId, d.RecipientUnionId, d.Address }).IsUnique();
+            e.Property(d => d.Status).HasMaxLength(16);
+        });
+
+        model.Entity<OutboxMessage>(e =>
+        {
+            e.ToTable("outbox");
+            e.HasIndex(o => o.DispatchedAt);
+            e.HasIndex(o => o.EventId).IsUnique();
+        });
+
+        model.Entity<CoordinatorKey>(e =>
+        {
+            e.ToTable("coordinator_keys");
+            e.HasIndex(k => k.KeyHash).IsUnique();
+        });
+    }
+}

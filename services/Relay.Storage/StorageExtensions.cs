@@ -1,0 +1,58 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Relay.Storage;
+
+public static class StorageExtensions
+{
+    /// <summary>Registers <see cref="RelayDb"/> on the provider named by the "Storage" section.</summary>
+    public static IServiceCollection AddRelayStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection("Storage"));
+        services.AddSingleton<OutboxSignal>();
+        services.AddDbContext<RelayDb>((sp, db) =>
+            Configure(db, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        services.AddHostedService<DatabaseInitializer>();
+        return services;
+    }
+
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder db, StorageOptions options)
+    {
+        if (options.IsPostgres)
+            return db.UseNpgsql(options.ConnectionString);
+
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+        if (!string.IsNullOrEmpty(directory))
+            Directory.CreateDirectory(directory);
+        return db.UseSqlite(builder.ToString()).AddInterceptors(SqlitePragmas.Instance);
+    }
+}
+
+/// <summary>Per-connection SQLite settings: several Relay processes share one file.</summary>
+internal sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    public static readonly SqlitePragmas Instance = new();
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Apply(connection);
+        return Task.CompletedTask;
+    }
+
+    private static void Apply(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        // WAL lets readers go on while one process writes; busy_timeout makes SQLite itself wait for
+        // the lock (in small steps) rather than failing at once when another process holds it.
+        command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+        command.ExecuteNonQuery();
+    }
+}
