@@ -63,3 +63,8 @@ public record MessageDelivered(Guid MessageId, int Sent, int Failed);
 /// <param name="Url">Its public page.</param>
 /// <param name="Languages">The languages it can be read in.</param>
 public record MessagePublished(Guid MessageId, string Url, IReadOnlyList<string> Languages);
+
+/// <summary>A coordinator supplied a human translation for a message that waited for one. Consumed by the translation stage, which checks whether anything is still missing.</summary>
+/// <param name="MessageId">The solidarity message.</param>
+/// <param name="Language">The language supplied.</param>
+public record TranslationSupplied(Guid MessageId, string Language);

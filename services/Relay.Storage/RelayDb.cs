@@ -47,6 +47,8 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
             e.HasOne(m => m.Sender).WithMany().HasForeignKey(m => m.SenderUnionId);
             // The same Idempotency-Key from the same union returns the same message.
             e.HasIndex(m => new { m.SenderUnionId, m.IdempotencyKey }).IsUnique();
+            // Two consumers racing on one message: the second save fails and is retried against fresh state.
+            e.Property(m => m.UpdatedAt).IsConcurrencyToken();
             e.HasIndex(m => m.Status);
             e.HasIndex(m => m.PublishedAt);
             e.HasMany(m => m.Recipients).WithOne().HasForeignKey(r => r.MessageId);

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Shared by up.sh, down.sh and test.sh: installs and runs Relay's local services as plain
+# processes (no Docker engine here), with their state under .relay/ and their PIDs in .relay/run/.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STATE=${RELAY_STATE:-$ROOT/.relay}
+RUN=$STATE/run
+LOGS=$STATE/logs
+mkdir -p "$RUN" "$LOGS"
+
+RABBITMQ_PORT=${RABBITMQ_PORT:-5672}
+RABBITMQ_MANAGEMENT_PORT=${RABBITMQ_MANAGEMENT_PORT:-15672}
+APY_PORT=${APY_PORT:-2737}
+SMTP_PORT=${SMTP_PORT:-1025}
+MAILDEV_WEB_PORT=${MAILDEV_WEB_PORT:-1080}
+POSTGRES_PORT=${POSTGRES_PORT:-55432}
+APY_PAIRS=(apertium-eng-spa apertium-fr-es apertium-es-pt apertium-bel-rus apertium-eng-cat)
+
+log() { printf '\033[1m==>\033[0m %s\n' "$*"; }
+
+# --- installing -----------------------------------------------------------------------------
+
+apt_install() {
+  local missing=() p
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]} (apt)"
+  if [ -z "${RELAY_APT_UPDATED:-}" ]; then apt-get update -qq; RELAY_APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$LOGS/apt.log" 2>&1 \
+    || { cat "$LOGS/apt.log"; return 1; }
+}
+
+install_runtime() {
+  apt_install rabbitmq-server apertium-apy "${APY_PAIRS[@]}" curl python3-tornado
+  if [ ! -x "$STATE/tools/maildev/node_modules/.bin/maildev" ]; then
+    log "installing maildev@3.0.0 (npm)"
+    mkdir -p "$STATE/tools/maildev"
+    npm install --prefix "$STATE/tools/maildev" --no-audit --no-fund --loglevel=error maildev@3.0.0 >"$LOGS/npm.log" 2>&1 \
+      || { cat "$LOGS/npm.log"; return 1; }
+  fi
+  secrets
+}
+
+# --- secrets: generated once per checkout, never committed ---------------------------------
+
+secrets() {
+  if [ ! -f "$STATE/secrets.env" ]; then
+    umask 077
+    printf 'RABBITMQ_PASSWORD=%s\n' "$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" >"$STATE/secrets.env"
+    umask 022
+  fi
+  # shellcheck disable=SC1091
+  . "$STATE/secrets.env"
+  export RABBITMQ_PASSWORD
+}
+
+# --- processes --------------------------------------------------------------------------------
+
+is_running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+
+start_bg() { # name command...
+  local name=$1; shift
+  nohup "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+stop_pid() { # name [seconds]
+  local name=$1 wait=${2:-15} pid i
+  [ -f "$RUN/$name.pid" ] || return 0
+  pid=$(cat "$RUN/$name.pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < wait * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/$name.pid"
+}
+
+wait_for() { # description seconds command...
+  local what=$1 seconds=$2 i; shift 2
+  for ((i = 0; i < seconds * 4; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.25
+  done
+  echo "timed out after ${seconds}s waiting for $what; see $LOGS/" >&2
+  return 1
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- RabbitMQ ---------------------------------------------------------------------------------
+
+rabbitmq_env() {
+  local dir=$STATE/rabbitmq
+  echo HOME="$dir/home" RABBITMQ_NODENAME="relay@localhost" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
+    RABBITMQ_NODE_PORT="$RABBITMQ_PORT" RABBITMQ_DIST_PORT=$((RABBITMQ_PORT + 20000)) ERL_EPMD_ADDRESS=127.0.0.1 \
+    RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" \
+    RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf"
+}
+
+start_rabbitmq() {
+  if is_running rabbitmq; then return 0; fi
+  if port_open "$RABBITMQ_PORT"; then
+    echo "port $RABBITMQ_PORT is taken by a process this checkout did not start; stop it first" >&2
+    return 1
+  fi
+  secrets
+  local dir=$STATE/rabbitmq
+  mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
+  : >"$dir/rabbitmq-env.conf"
+  echo '[rabbitmq_management].' >"$dir/enabled_plugins"
+  cat >"$dir/rabbitmq.conf" <<CONF
+listeners.tcp.1 = 127.0.0.1:$RABBITMQ_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $RABBITMQ_MANAGEMENT_PORT
+load_definitions = $dir/definitions.json
+CONF
+  umask 077
+  cat >"$dir/definitions.json" <<JSON
+{
+  "users": [{"name": "relay", "password": "$RABBITMQ_PASSWORD", "tags": "administrator"}],
+  "vhosts": [{"name": "relay"}],
+  "permissions": [{"user": "relay", "vhost": "relay", "configure": ".*", "write": ".*", "read": ".*"}]
+}
+JSON
+  umask 022
+  log "starting RabbitMQ on 127.0.0.1:$RABBITMQ_PORT (management :$RABBITMQ_MANAGEMENT_PORT)"
+  # shellcheck disable=SC2046
+  start_bg rabbitmq env $(rabbitmq_env) \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    /usr/lib/rabbitmq/bin/rabbitmq-server
+  wait_for "RabbitMQ" 90 curl -fsS -u "relay:$RABBITMQ_PASSWORD" \
+    "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/api/aliveness-test/relay"
+}
+
+stop_rabbitmq() {
+  is_running rabbitmq || { rm -f "$RUN/rabbitmq.pid"; return 0; }
+  log "stopping RabbitMQ"
+  stop_pid rabbitmq 30
+  # epmd outlives the node; stop it when no node is left.
+  if command -v epmd >/dev/null && ! epmd -names 2>/dev/null | grep -q '^name '; then epmd -kill >/dev/null 2>&1 || true; fi
+}
+
+# --- Apertium APY -----------------------------------------------------------------------------
+
+start_apy() {
+  if is_running apy; then return 0; fi
+  log "starting Apertium APY on 127.0.0.1:$APY_PORT"
+  start_bg apy /usr/bin/python3 "$ROOT/deploy/local/apy-loopback.py" -p "$APY_PORT" \
+    -l /usr/share/apertium-apy/langNames.db /usr/share/apertium/modes
+  wait_for "APY" 30 curl -fsS "http://127.0.0.1:$APY_PORT/listPairs"
+}
+
+# --- maildev ----------------------------------------------------------------------------------
+
+start_maildev() {
+  if is_running maildev; then return 0; fi
+  log "starting maildev (SMTP 127.0.0.1:$SMTP_PORT, web :$MAILDEV_WEB_PORT)"
+  start_bg maildev "$STATE/tools/maildev/node_modules/.bin/maildev" --ip 127.0.0.1 --web-ip 127.0.0.1 \
+    --smtp "$SMTP_PORT" --web "$MAILDEV_WEB_PORT"
+  wait_for "maildev" 30 curl -fsS "http://127.0.0.1:$MAILDEV_WEB_PORT/api/healthz"
+}
+
+# --- PostgreSQL (the tests' second storage provider) ------------------------------------------
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+start_postgres() {
+  if is_running postgres; then return 0; fi
+  [ -n "$(pg_bin)" ] || apt_install postgresql
+  local bin data sock
+  bin=$(pg_bin)
+  # The postgres user must reach its data directory, and a clone may sit in a private temp folder.
+  data=/var/tmp/relay-postgres-$(echo "$ROOT" | md5sum | cut -c1-8)
+  sock=$data-socket
+  mkdir -p "$data" "$sock" && chown postgres:postgres "$data" "$sock" && chmod 700 "$data"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    runuser -u postgres -- "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >"$LOGS/initdb.log" 2>&1
+  fi
+  log "starting PostgreSQL on 127.0.0.1:$POSTGRES_PORT"
+  start_bg postgres runuser -u postgres -- "$bin/postgres" -D "$data" -p "$POSTGRES_PORT" \
+    -c listen_addresses=127.0.0.1 -k "$sock" -c fsync=off
+  wait_for "PostgreSQL" 30 "$bin/pg_isready" -h 127.0.0.1 -p "$POSTGRES_PORT"
+}

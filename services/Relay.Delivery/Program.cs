@@ -1,0 +1,8 @@
+using MassTransit;
+using Relay.Delivery;
+using Relay.ServiceDefaults;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddRelayServiceDefaults(bus => bus.AddConsumer<DeliverMessageConsumer>());
+builder.AddEmailDelivery();
+builder.Build().Run();

@@ -1,0 +1,8 @@
+using MassTransit;
+using Relay.ServiceDefaults;
+using Relay.Translation;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddRelayServiceDefaults(bus => bus.AddConsumer<TranslateMessageConsumer, TranslateMessageConsumerDefinition>());
+builder.AddTranslation();
+builder.Build().Run();

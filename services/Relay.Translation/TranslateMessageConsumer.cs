@@ -1,0 +1,21 @@
+using MassTransit;
+using Relay.Contracts;
+
+namespace Relay.Translation;
+
+/// <summary>Runs the translation stage for a new message, and again when a coordinator supplies a missing translation.</summary>
+public sealed class TranslateMessageConsumer(TranslationStage stage) : IConsumer<MessageSubmitted>, IConsumer<TranslationSupplied>
+{
+    public Task Consume(ConsumeContext<MessageSubmitted> context) => stage.RunAsync(context.Message.MessageId, context.CancellationToken);
+
+    public Task Consume(ConsumeContext<TranslationSupplied> context) => stage.RunAsync(context.Message.MessageId, context.CancellationToken);
+}
+
+public sealed class TranslateMessageConsumerDefinition : ConsumerDefinition<TranslateMessageConsumer>
+{
+    public TranslateMessageConsumerDefinition()
+    {
+        // APY is the slow part (~30 ms a request, a few concurrent pipelines): a handful at once is enough.
+        ConcurrentMessageLimit = 8;
+    }
+}
