@@ -183,3 +183,50 @@ start_postgres() {
     -c listen_addresses=127.0.0.1 -k "$sock" -c fsync=off
   wait_for "PostgreSQL" 30 "$bin/pg_isready" -h 127.0.0.1 -p "$POSTGRES_PORT"
 }
+
+# --- Relay's own services ---------------------------------------------------------------------
+
+RELAY_SERVICES=(intake translation moderation delivery publication)
+RELAY_URL=${RELAY_URL:-http://127.0.0.1:8080}
+
+relay_dll() { # service → path of its built dll
+  local name
+  name="Relay.$(tr '[:lower:]' '[:upper:]' <<<"${1:0:1}")${1:1}"
+  echo "$ROOT/services/$name/bin/${CONFIGURATION:-Release}/net10.0/$name.dll"
+}
+
+build_relay() {
+  log "building Relay (${CONFIGURATION:-Release})"
+  dotnet build "$ROOT/Relay.sln" -c "${CONFIGURATION:-Release}" -nologo -v q -clp:ErrorsOnly >"$LOGS/build.log" 2>&1 \
+    || { cat "$LOGS/build.log"; return 1; }
+}
+
+start_relay() {
+  secrets
+  local service
+  local env=(
+    DOTNET_ENVIRONMENT=Production
+    "Storage__ConnectionString=Data Source=$STATE/relay.db"
+    "RabbitMq__Port=$RABBITMQ_PORT" "RabbitMq__Password=$RABBITMQ_PASSWORD"
+    "Apertium__Url=http://127.0.0.1:$APY_PORT"
+    "Smtp__Host=127.0.0.1" "Smtp__Port=$SMTP_PORT"
+    "Intake__CoordinatorKeyFile=$STATE/coordinator.key"
+    "Publication__PublicBaseUrl=$RELAY_URL" "Mail__PublicBaseUrl=$RELAY_URL"
+  )
+  # Intake first: it creates the schema and the coordinator key; the workers find both in place.
+  log "starting Relay intake on $RELAY_URL"
+  (cd "$ROOT" && start_bg intake env "${env[@]}" dotnet "$(relay_dll intake)" --urls "$RELAY_URL")
+  wait_for "Relay intake ($RELAY_URL/health/ready)" 120 curl -fsS "$RELAY_URL/health/ready"
+  for service in "${RELAY_SERVICES[@]:1}"; do
+    log "starting Relay $service worker"
+    (cd "$ROOT" && start_bg "$service" env "${env[@]}" dotnet "$(relay_dll "$service")")
+  done
+}
+
+stop_relay() {
+  local service
+  for service in "${RELAY_SERVICES[@]}"; do
+    if is_running "$service"; then log "stopping Relay $service"; fi
+    stop_pid "$service" 15
+  done
+}

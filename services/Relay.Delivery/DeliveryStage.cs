@@ -49,7 +49,9 @@ public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<
     {
         foreach (var recipient in message.Recipients.Where(r => message.Deliveries.All(d => d.RecipientUnionId != r.UnionId)))
         {
-            message.Deliveries.Add(new Storage.Delivery
+            // Added through the set: a delivery with its id already set, found only through the
+            // navigation, would be taken for an existing row.
+            db.Deliveries.Add(new Storage.Delivery
             {
                 Id = Guid.NewGuid(),
                 MessageId = message.Id,

@@ -22,6 +22,11 @@ public static class ServiceDefaultsExtensions
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
+        // Embedded defaults (no appsettings files): Relay's own decisions at Information, the
+        // frameworks' chatter (every SQL command, every request) only when something is wrong.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 
         builder.Services.AddRelayStorage(builder.Configuration);
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");

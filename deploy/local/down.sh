@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Stops everything deploy/local/up.sh (or test.sh) started, by the PIDs recorded in .relay/run/.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+stop_relay
+for service in maildev apy postgres; do
+  if is_running "$service"; then log "stopping $service"; fi
+  stop_pid "$service" 15
+done
+stop_rabbitmq
+log "stopped"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the whole relay locally: installs what is missing, starts RabbitMQ, Apertium APY and maildev
+# on 127.0.0.1 with their state under .relay/, builds Relay and starts every service in the
+# background. Running it again while everything runs changes nothing. Stop with deploy/local/down.sh.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+install_runtime
+start_rabbitmq
+start_apy
+start_maildev
+
+running=0
+for service in "${RELAY_SERVICES[@]}"; do is_running "$service" && running=$((running + 1)); done
+if [ "$running" -eq ${#RELAY_SERVICES[@]} ]; then
+  log "Relay is already running (deploy/local/down.sh stops it)"
+else
+  stop_relay # a partial set from an earlier run
+  build_relay
+  start_relay
+fi
+wait_for "Relay intake" 60 curl -fsS "$RELAY_URL/health/ready"
+
+cat <<INFO
+
+Relay is running.
+  Public site           $RELAY_URL/
+  API                   $RELAY_URL/api/unions   (see README.md)
+  Mail inbox (maildev)  http://127.0.0.1:$MAILDEV_WEB_PORT/
+  RabbitMQ management   http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/   (user relay, password in .relay/secrets.env)
+  Coordinator key       $STATE/coordinator.key
+  Logs                  $LOGS/
+Stop everything with deploy/local/down.sh
+INFO

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Authentication;
+using Relay.Intake.Auth;
+
+namespace Relay.Intake;
+
+public static class Extensions
+{
+    public static WebApplicationBuilder AddIntake(this WebApplicationBuilder builder)
+    {
+        // The local run listens on loopback:8080 unless told otherwise (--urls or ASPNETCORE_URLS).
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+            builder.WebHost.UseUrls("http://127.0.0.1:8080");
+
+        builder.Services.AddOptions<IntakeOptions>().BindConfiguration("Intake");
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+
+        builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Coordinator, p => p.RequireRole(Roles.Coordinator))
+            .AddPolicy(Policies.Union, p => p.RequireRole(Roles.Union))
+            .AddPolicy(Policies.UnionOrCoordinator, p => p.RequireRole(Roles.Union, Roles.Coordinator));
+        builder.Services.AddHostedService<CoordinatorKeyBootstrap>();
+
+        builder.Services.AddRazorPages();
+        builder.Services.AddScoped<Public.PublishedMessages>();
+        return builder;
+    }
+}

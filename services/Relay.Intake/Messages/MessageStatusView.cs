@@ -1,0 +1,38 @@
+using Relay.Storage;
+
+namespace Relay.Intake;
+
+/// <summary>What GET /api/messages/{id} answers: every stage as it happens.</summary>
+public sealed record MessageStatusView(
+    Guid Id,
+    string Status,
+    string Title,
+    string? Language,
+    bool LanguageDetected,
+    UnionRef Sender,
+    IReadOnlyList<UnionRef> Recipients,
+    DateTime ReceivedAt,
+    DateTime UpdatedAt,
+    IReadOnlyList<TranslationView> Translations,
+    ModerationView Moderation,
+    IReadOnlyList<DeliveryView> Deliveries,
+    PublicationView Publication)
+{
+    public static MessageStatusView From(SolidarityMessage m) => new(
+        m.Id, m.Status, m.Title, m.Language, m.LanguageDetected,
+        new UnionRef(m.SenderUnionId, m.Sender?.Name),
+        m.Recipients.Select(r => new UnionRef(r.UnionId, r.Union?.Name)).ToList(),
+        m.ReceivedAt, m.UpdatedAt,
+        m.Translations.OrderBy(t => t.Language).Select(t => new TranslationView(t.Language, t.Title, t.Body, t.Origin, t.Provider, t.At)).ToList(),
+        new ModerationView(m.ModerationDecision, m.ModerationReasons, m.DecidedBy),
+        m.Deliveries.OrderBy(d => d.At).Select(d => new DeliveryView(d.RecipientUnionId,
+            m.Recipients.FirstOrDefault(r => r.UnionId == d.RecipientUnionId)?.Union?.Name,
+            d.Language, d.Status, d.Detail, d.Attempts, d.At)).ToList(),
+        new PublicationView(m.PublicationUrl, m.PublishedAt));
+}
+
+public sealed record UnionRef(Guid Id, string? Name);
+public sealed record TranslationView(string Language, string Title, string Body, string Origin, string Provider, DateTime At);
+public sealed record ModerationView(string? Decision, IReadOnlyList<string> Reasons, string? DecidedBy);
+public sealed record DeliveryView(Guid Recipient, string? RecipientName, string Language, string Status, string? Detail, int Attempts, DateTime At);
+public sealed record PublicationView(string? Url, DateTime? PublishedAt);

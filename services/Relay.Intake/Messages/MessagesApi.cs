@@ -1,0 +1,149 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Relay.Contracts;
+using Relay.Intake.Auth;
+using Relay.ServiceDefaults;
+using Relay.Storage;
+
+namespace Relay.Intake;
+
+public static class MessagesApi
+{
+    public static void MapMessages(this WebApplication app)
+    {
+        var messages = app.MapGroup("/api/messages");
+        messages.MapPost("/", SubmitAsync).RequireAuthorization(Policies.Union);
+        messages.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.UnionOrCoordinator);
+        messages.MapPut("/{id:guid}/translations/{language}", PutTranslationAsync).RequireAuthorization(Policies.Coordinator);
+    }
+
+    /// <summary>
+    /// Stores the message, its recipients and the MessageSubmitted event in one transaction, then
+    /// answers 202: an accepted message goes through even if the broker is down at this moment.
+    /// </summary>
+    private static async Task<Results<AcceptedAtRoute<MessageAccepted>, Accepted<MessageAccepted>, ValidationProblem>> SubmitAsync(
+        SubmitMessageRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClaimsPrincipal user, RelayDb db, IOptions<IntakeOptions> options, CancellationToken cancellationToken)
+    {
+        var sender = user.UnionId()!.Value;
+        if (idempotencyKey is not null && await FindByIdempotencyKey(db, sender, idempotencyKey, cancellationToken) is { } earlier)
+            return Accepted(earlier);
+
+        var validation = request.Validate(options.Value);
+        if (idempotencyKey is { Length: > 200 })
+            validation.Add("Idempotency-Key", "The Idempotency-Key header is longer than 200 characters.");
+        if (!validation.IsValid)
+            return validation.Problem();
+
+        var recipients = request.RecipientIds;
+        var known = await db.Unions.Where(u => recipients.Contains(u.Id)).Select(u => u.Id).ToListAsync(cancellationToken);
+        foreach (var unknown in recipients.Except(known))
+            validation.Add("recipients", $"There is no union {unknown} in the directory.");
+        if (!validation.IsValid)
+            return validation.Problem();
+
+        var now = DateTime.UtcNow;
+        var message = new SolidarityMessage
+        {
+            Id = Guid.NewGuid(),
+            SenderUnionId = sender,
+            Title = request.Title!.Trim(),
+            Body = request.Body!.Replace("\r\n", "\n").Trim(),
+            Language = request.Language is null ? null : LanguageTags.Normalize(request.Language),
+            Author = request.Author?.Trim(),
+            Publish = request.Publish ?? false,
+            IdempotencyKey = idempotencyKey,
+            ReceivedAt = now,
+            UpdatedAt = now,
+            Recipients = recipients.Select(r => new MessageRecipient { UnionId = r }).ToList(),
+        };
+        db.Messages.Add(message);
+        db.Enqueue(new MessageSubmitted(message.Id, sender, recipients, message.Language, now));
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException) when (idempotencyKey is not null)
+        {
+            // The same key raced in from a second request: answer with the message that won.
+            db.ChangeTracker.Clear();
+            if (await FindByIdempotencyKey(db, sender, idempotencyKey, cancellationToken) is { } winner)
+                return Accepted(winner);
+            throw;
+        }
+        return Accepted(message);
+    }
+
+    private static Task<SolidarityMessage?> FindByIdempotencyKey(RelayDb db, Guid sender, string key, CancellationToken cancellationToken) =>
+        db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.SenderUnionId == sender && m.IdempotencyKey == key, cancellationToken);
+
+    private static Accepted<MessageAccepted> Accepted(SolidarityMessage message) =>
+        TypedResults.Accepted($"/api/messages/{message.Id}", new MessageAccepted(message.Id, message.Status));
+
+    /// <summary>Its sender or a coordinator sees the message; anyone else is told it does not exist.</summary>
+    private static async Task<Results<Ok<MessageStatusView>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, RelayDb db, CancellationToken cancellationToken)
+    {
+        var message = await LoadAsync(db, id, cancellationToken);
+        if (message is null || (!user.IsCoordinator() && message.SenderUnionId != user.UnionId()))
+            return NotFound(id);
+        return TypedResults.Ok(MessageStatusView.From(message));
+    }
+
+    /// <summary>
+    /// A coordinator's translation: it replaces a machine translation (labelled human from then on)
+    /// or supplies one no provider could make, and a waiting message goes on.
+    /// </summary>
+    private static async Task<Results<Ok<MessageStatusView>, ProblemHttpResult, ValidationProblem>> PutTranslationAsync(
+        Guid id, string language, TranslationRequest request, ClaimsPrincipal user, RelayDb db, IOptions<IntakeOptions> options, CancellationToken cancellationToken)
+    {
+        var v = new Validation()
+            .Check(LanguageTags.IsValid(language), "language", $"'{language}' is not a BCP-47 language code.")
+            .Check(!string.IsNullOrWhiteSpace(request.Title), "title", "The title is empty.")
+            .Check(!string.IsNullOrWhiteSpace(request.Body), "body", "The body is empty.")
+            .Check(request.Title is null || (request.Title.Length <= options.Value.MaxTitleCharacters && !Validation.HasLineBreak(request.Title)),
+                "title", $"The title must be one line of at most {options.Value.MaxTitleCharacters} characters.")
+            .Check(request.Body is null || request.Body.Length <= options.Value.MaxBodyCharacters, "body",
+                $"The body is longer than {options.Value.MaxBodyCharacters} characters.");
+        if (!v.IsValid)
+            return v.Problem();
+
+        var message = await db.Messages.Include(m => m.Translations).FirstOrDefaultAsync(m => m.Id == id, cancellationToken);
+        if (message is null)
+            return NotFound(id);
+        language = LanguageTags.Normalize(language);
+        if (message.Status is MessageStatus.Delivered or MessageStatus.Failed or MessageStatus.Rejected)
+            return TypedResults.Problem(statusCode: 409, title: "Too late to change.",
+                detail: $"Message {id} is {message.Status}; its translations can no longer change.");
+
+        var translation = message.Translations.FirstOrDefault(t => t.Language == language);
+        if (translation is null)
+            message.Translations.Add(translation = new Translation
+            {
+                MessageId = id, Language = language, Title = "", Body = "", Origin = TranslationOrigin.Human, Provider = "",
+            });
+        translation.Title = request.Title!.Trim();
+        translation.Body = request.Body!.Replace("\r\n", "\n").Trim();
+        translation.Origin = TranslationOrigin.Human;
+        translation.Provider = user.Identity?.Name ?? "coordinator";
+        translation.At = DateTime.UtcNow;
+        if (message.Status == MessageStatus.AwaitingTranslation)
+            db.Enqueue(new TranslationSupplied(id, language));
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(MessageStatusView.From((await LoadAsync(db, id, cancellationToken))!));
+    }
+
+    public static Task<SolidarityMessage?> LoadAsync(RelayDb db, Guid id, CancellationToken cancellationToken) =>
+        db.Messages.AsNoTracking()
+            .Include(m => m.Sender)
+            .Include(m => m.Recipients).ThenInclude(r => r.Union)
+            .Include(m => m.Translations)
+            .Include(m => m.Deliveries)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(m => m.Id == id, cancellationToken);
+
+    public static ProblemHttpResult NotFound(Guid id) =>
+        TypedResults.Problem(statusCode: 404, title: "Not found.", detail: $"There is no message {id} that this key may see.");
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Net.Mail;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Relay.Intake.Auth;
+using Relay.ServiceDefaults;
+using Relay.Storage;
+
+namespace Relay.Intake;
+
+public sealed record CreateUnionRequest(string? Name, string? Country, List<string>? Languages, string? Email);
+
+/// <summary>The answer to a new union: the only time its API key is shown.</summary>
+public sealed record UnionCreated(Guid Id, string Name, string Country, IReadOnlyList<string> Languages, string ApiKey);
+
+/// <summary>A union as the public directory shows it: never its email address.</summary>
+public sealed record UnionListing(Guid Id, string Name, string Country, IReadOnlyList<string> Languages);
+
+public static class UnionsApi
+{
+    public static void MapUnions(this WebApplication app)
+    {
+        var unions = app.MapGroup("/api/unions");
+        unions.MapPost("/", CreateAsync).RequireAuthorization(Policies.Coordinator);
+        unions.MapGet("/", ListAsync);
+    }
+
+    private static async Task<Results<Created<UnionCreated>, ValidationProblem>> CreateAsync(CreateUnionRequest request, RelayDb db, CancellationToken cancellationToken)
+    {
+        var validation = Validate(request);
+        if (!validation.IsValid)
+            return validation.Problem();
+
+        var key = ApiKeys.Generate();
+        var union = new Union
+        {
+            Id = Guid.NewGuid(),
+            Name = request.Name!.Trim(),
+            Country = request.Country!.ToUpperInvariant(),
+            Languages = request.Languages!.Select(LanguageTags.Normalize).Distinct().ToList(),
+            Email = request.Email!.Trim(),
+            ApiKeyHash = ApiKeys.Hash(key),
+            CreatedAt = DateTime.UtcNow,
+        };
+        db.Unions.Add(union);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/api/unions/{union.Id}",
+            new UnionCreated(union.Id, union.Name, union.Country, union.Languages, key));
+    }
+
+    private static async Task<Ok<List<UnionListing>>> ListAsync(RelayDb db, CancellationToken cancellationToken)
+    {
+        var unions = await db.Unions.AsNoTracking().OrderBy(u => u.Name)
+            .Select(u => new UnionListing(u.Id, u.Name, u.Country, u.Languages))
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(unions);
+    }
+
+    public static Validation Validate(CreateUnionRequest request)
+    {
+        var v = new Validation();
+        if (string.IsNullOrWhiteSpace(request.Name))
+            v.Add("name", "A union needs a name.");
+        else
+            v.Check(request.Name.Trim().Length <= 200, "name", "The name is longer than 200 characters.")
+             .Check(!Validation.HasLineBreak(request.Name), "name", "The name may not contain line breaks.");
+
+        if (!IsCountry(request.Country))
+            v.Add("country", $"'{request.Country}' is not an ISO 3166 alpha-2 country code (such as CO or UA).");
+
+        if (request.Languages is null || request.Languages.Count == 0)
+            v.Add("languages", "A union needs at least one language, its preferred first (BCP-47 codes such as \"es\").");
+        else
+            foreach (var language in request.Languages.Where(l => !LanguageTags.IsValid(l)))
+                v.Add("languages", $"'{language}' is not a BCP-47 language code (such as \"en\" or \"pt-BR\").");
+
+        if (string.IsNullOrWhiteSpace(request.Email) || !MailAddress.TryCreate(request.Email.Trim(), out var address)
+            || address.Address != request.Email.Trim() || Validation.HasLineBreak(request.Email))
+            v.Add("email", $"'{request.Email}' is not an email address.");
+        return v;
+    }
+
+    private static bool IsCountry(string? code)
+    {
+        if (code is not { Length: 2 } || !code.All(char.IsAsciiLetter))
+            return false;
+        try { return new RegionInfo(code).TwoLetterISORegionName.Equals(code, StringComparison.OrdinalIgnoreCase); }
+        catch (ArgumentException) { return false; }
+    }
+}
