@@ -2,12 +2,12 @@ namespace Relay.Delivery;
 
 public static class Extensions
 {
-    public static IHostApplicationBuilder AddEmailDelivery(this IHostApplicationBuilder builder)
+    public static IServiceCollection AddEmailDelivery(this IServiceCollection services)
     {
-        builder.Services.AddOptions<SmtpOptions>().BindConfiguration("Smtp");
-        builder.Services.AddOptions<MailOptions>().BindConfiguration("Mail");
-        builder.Services.AddSingleton<SmtpConnectionPool>();
-        builder.Services.AddScoped<DeliveryStage>();
-        return builder;
+        services.AddOptions<SmtpOptions>().BindConfiguration("Smtp");
+        services.AddOptions<MailOptions>().BindConfiguration("Mail");
+        services.AddSingleton<SmtpConnectionPool>();
+        services.AddScoped<DeliveryStage>();
+        return services;
     }
 }

@@ -67,7 +67,7 @@ public static class MailComposer
         if (draft.Translations.Count > 0)
             body.Append(text.Original(LanguageTags.NativeName(draft.Original.Language))).Append(":\n\n");
         body.Append(draft.Original.Title).Append("\n\n").Append(draft.Original.Body.Trim()).Append("\n\n");
-        body.Append("-- \n").Append(text.Footer(Signature(draft))).Append('\n');
+        body.Append("-- \n").Append(text.Footer(Signature(draft), draft.SenderName)).Append('\n');
         return body.ToString();
     }
 
@@ -85,7 +85,7 @@ public static class MailComposer
         if (draft.Translations.Count > 0)
             html.Append("<h2>").Append(Encode(text.Original(LanguageTags.NativeName(draft.Original.Language)))).Append("</h2>\n");
         Section(html, draft.Original, draft.Translations.Count > 0 ? "h3" : "h1");
-        html.Append("</div>\n<hr>\n<p><small>").Append(Encode(text.Footer(Signature(draft)))).Append("</small></p>\n</body></html>\n");
+        html.Append("</div>\n<hr>\n<p><small>").Append(Encode(text.Footer(Signature(draft), draft.SenderName))).Append("</small></p>\n</body></html>\n");
         return html.ToString();
     }
 

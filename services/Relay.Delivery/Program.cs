@@ -4,5 +4,5 @@ using Relay.ServiceDefaults;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddRelayServiceDefaults(bus => bus.AddConsumer<DeliverMessageConsumer>());
-builder.AddEmailDelivery();
+builder.Services.AddEmailDelivery();
 builder.Build().Run();

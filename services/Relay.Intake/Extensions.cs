@@ -25,6 +25,10 @@ public static class Extensions
         builder.Services.AddHostedService<CoordinatorKeyBootstrap>();
 
         builder.Services.AddRazorPages();
+        // Escape markup, not languages: by default Razor turns every non-ASCII letter into an entity,
+        // which bloats Cyrillic or Arabic pages several times over.
+        builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
+            o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         builder.Services.AddScoped<Public.PublishedMessages>();
         return builder;
     }

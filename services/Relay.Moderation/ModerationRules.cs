@@ -22,7 +22,8 @@ public static partial class ModerationRules
     [GeneratedRegex(@"<\s*/?\s*(script|iframe|object|embed|style|form|img|svg|a|meta|link)\b|javascript\s*:|\bon[a-z]+\s*=\s*[""']", RegexOptions.IgnoreCase)]
     private static partial Regex ActiveMarkup();
 
-    [GeneratedRegex(@"<\s*/?\s*[a-z][a-z0-9]*(\s[^<>]*)?>", RegexOptions.IgnoreCase)]
+    // A tag name follows "<" directly, as in HTML: "wages < costs" and "3 < 5" are prose.
+    [GeneratedRegex(@"</?[a-z][a-z0-9]*(\s[^<>]*)?/?>", RegexOptions.IgnoreCase)]
     private static partial Regex AnyTag();
 
     public static ScreeningResult Screen(ScreenedText original, IReadOnlyList<ScreenedText> translations, ModerationOptions options)

@@ -5,20 +5,20 @@ namespace Relay.Translation;
 
 public static class Extensions
 {
-    public static IHostApplicationBuilder AddTranslation(this IHostApplicationBuilder builder)
+    public static IServiceCollection AddTranslation(this IServiceCollection services)
     {
-        builder.Services.AddOptions<TranslationOptions>().BindConfiguration(nameof(TranslationOptions).Replace("Options", ""));
-        builder.Services.AddOptions<ApertiumOptions>().BindConfiguration("Apertium");
-        builder.Services.AddHttpClient<ApertiumClient>((sp, http) =>
+        services.AddOptions<TranslationOptions>().BindConfiguration("Translation");
+        services.AddOptions<ApertiumOptions>().BindConfiguration("Apertium");
+        services.AddHttpClient<ApertiumClient>((sp, http) =>
         {
             var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApertiumOptions>>().Value;
             http.BaseAddress = new Uri(options.Url);
             http.Timeout = options.RequestTimeout;
         });
-        builder.Services.AddSingleton<ApertiumTranslator>();
-        builder.Services.AddSingleton<ITranslator>(sp => sp.GetRequiredService<ApertiumTranslator>());
-        builder.Services.AddSingleton<LanguageDetector>();
-        builder.Services.AddScoped<TranslationStage>();
-        return builder;
+        services.AddSingleton<ApertiumTranslator>();
+        services.AddSingleton<ITranslator>(sp => sp.GetRequiredService<ApertiumTranslator>());
+        services.AddSingleton<LanguageDetector>();
+        services.AddScoped<TranslationStage>();
+        return services;
     }
 }

@@ -4,5 +4,5 @@ using Relay.Translation;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddRelayServiceDefaults(bus => bus.AddConsumer<TranslateMessageConsumer, TranslateMessageConsumerDefinition>());
-builder.AddTranslation();
+builder.Services.AddTranslation();
 builder.Build().Run();

@@ -36,7 +36,7 @@ public sealed class TranslationStage(
 
         var source = message.Language ??= Detect(message);
         var plan = TranslationPlan.For(source, message.Recipients.Select(r => (IReadOnlyList<string>)r.Union!.Languages),
-            message.Publish, options.Value.PublicationLanguages);
+            message.Publish, TranslationOptions.Split(options.Value.PublicationLanguages));
 
         var missing = new List<string>();
         foreach (var language in plan.Required.Concat(plan.Optional))

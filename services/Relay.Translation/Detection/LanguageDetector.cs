@@ -30,7 +30,7 @@ public sealed class LanguageDetector(IOptions<TranslationOptions> options)
         var tags = Enum.GetValues<Language>()
             .Where(l => l != Language.Unknown)
             .Select(l => (Language: l, Tag: LanguageTags.FromIso6393(l.IsoCode6393().ToString())))
-            .Where(l => l.Tag is not null && options.DetectableLanguages.Contains(l.Tag))
+            .Where(l => l.Tag is not null && TranslationOptions.Split(options.DetectableLanguages).Contains(l.Tag))
             .ToDictionary(l => l.Language, l => l.Tag!);
         if (tags.Count < 2)
             throw new InvalidOperationException("Translation:DetectableLanguages must name at least two languages Lingua knows.");

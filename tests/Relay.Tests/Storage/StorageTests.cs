@@ -1,0 +1,100 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Relay.Contracts;
+using Relay.Storage;
+using Relay.Tests.Support;
+
+namespace Relay.Tests.Storage;
+
+/// <summary>The storage promises, on the embedded default (SQLite) and on a real PostgreSQL.</summary>
+public class StorageTests
+{
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task The_same_idempotency_key_from_the_same_union_is_refused_by_the_database(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using var db = database.Open();
+        var sender = await db.AddUnionAsync("Sender", "en");
+        var other = await db.AddUnionAsync("Other", "en");
+        var recipient = await db.AddUnionAsync("Recipient", "es");
+
+        db.Messages.Add(Message(sender, recipient, "key-1"));
+        db.Messages.Add(Message(other, recipient, "key-1"));
+        db.Messages.Add(Message(sender, recipient, null));
+        db.Messages.Add(Message(sender, recipient, null));
+        await db.SaveChangesAsync();
+
+        db.Messages.Add(Message(sender, recipient, "key-1"));
+        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_message_and_its_event_are_stored_together_with_languages_and_reasons(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        Guid id;
+        await using (var db = database.Open())
+        {
+            var sender = await db.AddUnionAsync("Zakhyst Pratsi", "uk", "en");
+            var recipient = await db.AddUnionAsync("Sintracarbón", "es");
+            var message = Message(sender, recipient, null);
+            message.ModerationReasons = ["links: 6 links, more than 3", "markup: the es text contains HTML tags"];
+            db.Messages.Add(message);
+            db.Enqueue(new MessageSubmitted(message.Id, sender.Id, [recipient.Id], null, DateTime.UtcNow));
+            await db.SaveChangesAsync();
+            id = message.Id;
+        }
+
+        await using var check = database.Open();
+        var stored = await check.Messages.Include(m => m.Sender).SingleAsync(m => m.Id == id);
+        Assert.Equal(new[] { "uk", "en" }, stored.Sender!.Languages);
+        Assert.Equal(2, stored.ModerationReasons.Count);
+        var row = await check.Outbox.SingleAsync();
+        var (@event, type) = OutboxEvents.Read(row);
+        Assert.Equal(typeof(MessageSubmitted), type);
+        Assert.Equal(id, ((MessageSubmitted)@event).MessageId);
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Competing_dispatchers_publish_every_outbox_event_exactly_once(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var ids = Enumerable.Range(0, 250).Select(_ => Guid.NewGuid()).ToList();
+        await using (var db = database.Open())
+        {
+            foreach (var id in ids)
+                db.Enqueue(new MessagePublished(id, $"https://relay.example/messages/{id}", ["en"]));
+            await db.SaveChangesAsync();
+        }
+        await using var worker = await WorkerHarness.StartAsync(database, _ => { });
+
+        var dispatched = await Task.WhenAll(worker.DispatchOutboxAsync(), worker.DispatchOutboxAsync(), worker.DispatchOutboxAsync());
+
+        Assert.Equal(250, dispatched.Sum());
+        var published = worker.Bus.Published.Select<MessagePublished>().ToList();
+        Assert.Equal(250, published.Count);
+        Assert.Equal(ids.Order(), published.Select(p => p.Context.Message.MessageId).Order());
+        await using var check = database.Open();
+        Assert.Equal(0, await check.Outbox.CountAsync(o => o.DispatchedAt == null));
+        var eventIds = await check.Outbox.Select(o => o.EventId).ToListAsync();
+        Assert.Equal(eventIds.Order(), published.Select(p => p.Context.MessageId!.Value).Order());
+    }
+
+    private static SolidarityMessage Message(Union sender, Union recipient, string? idempotencyKey) => new()
+    {
+        Id = Guid.NewGuid(),
+        SenderUnionId = sender.Id,
+        Title = Seeds.Cerrejon.Title,
+        Body = Seeds.Cerrejon.Body,
+        IdempotencyKey = idempotencyKey,
+        ReceivedAt = DateTime.UtcNow,
+        UpdatedAt = DateTime.UtcNow,
+        Recipients = [new MessageRecipient { UnionId = recipient.Id }],
+    };
+}

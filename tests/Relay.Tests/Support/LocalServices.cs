@@ -1,0 +1,18 @@
+namespace Relay.Tests.Support;
+
+/// <summary>
+/// The real services the integration tests use, as deploy/local/test.sh starts them (the same
+/// ports as deploy/local/up.sh unless the environment says otherwise).
+/// </summary>
+public static class LocalServices
+{
+    public static string ApertiumUrl => Env("RELAY_TEST_APY", "http://127.0.0.1:2737");
+    public static int SmtpPort => int.Parse(Env("RELAY_TEST_SMTP_PORT", "1025"));
+    public static string MaildevUrl => Env("RELAY_TEST_MAILDEV", "http://127.0.0.1:1080");
+
+    /// <summary>A server-level connection string; tests create their own databases in it.</summary>
+    public static string Postgres => Environment.GetEnvironmentVariable("RELAY_TEST_POSTGRES")
+        ?? throw new InvalidOperationException("RELAY_TEST_POSTGRES is not set: run the tests through deploy/local/test.sh, which starts PostgreSQL.");
+
+    private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
+}

@@ -1,0 +1,54 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Relay.Intake;
+using Relay.Storage;
+
+namespace Relay.Tests.Support;
+
+/// <summary>
+/// The intake service in memory (WebApplicationFactory) on its own SQLite database, with
+/// MassTransit's test harness in place of RabbitMQ: the real outbox dispatcher publishes to it.
+/// </summary>
+public sealed class RelayApplication : WebApplicationFactory<IntakeOptions>, IAsyncLifetime
+{
+    private TestDatabase _database = null!;
+    private readonly string _keyFile = Path.Combine(Directory.CreateTempSubdirectory("relay-key-").FullName, "coordinator.key");
+
+    public string CoordinatorKey => File.ReadAllText(_keyFile).Trim();
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        _ = Server; // start the host: it writes the coordinator key
+    }
+
+    public RelayDb OpenDb() => _database.Open();
+
+    public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Storage:ConnectionString", _database.Options.ConnectionString);
+        builder.UseSetting("Intake:CoordinatorKeyFile", _keyFile);
+        builder.UseSetting("Outbox:PollInterval", "00:00:00.100");
+        builder.ConfigureTestServices(services => services.AddMassTransitTestHarness());
+    }
+
+    public HttpClient ClientWithKey(string? key)
+    {
+        var client = CreateClient();
+        if (key is not null)
+            client.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        return client;
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        await _database.DisposeAsync();
+    }
+}

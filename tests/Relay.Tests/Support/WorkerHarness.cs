@@ -1,0 +1,75 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Relay.ServiceDefaults;
+using Relay.Storage;
+
+namespace Relay.Tests.Support;
+
+/// <summary>
+/// A worker's consumers on MassTransit's in-memory test harness, over a real test database, with
+/// the real outbox dispatcher to turn recorded events into published ones.
+/// </summary>
+public sealed class WorkerHarness : IAsyncDisposable
+{
+    private readonly ServiceProvider _provider;
+
+    private WorkerHarness(ServiceProvider provider) => _provider = provider;
+
+    public ITestHarness Bus => _provider.GetRequiredService<ITestHarness>();
+    public IServiceProvider Services => _provider;
+
+    public static async Task<WorkerHarness> StartAsync(TestDatabase database, Action<IBusRegistrationConfigurator> consumers,
+        Action<IServiceCollection, IConfiguration>? services = null, Dictionary<string, string?>? settings = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = database.Options.Provider,
+            ["Storage:ConnectionString"] = database.Options.ConnectionString,
+        }.Concat(settings ?? [])).Build();
+        var collection = new ServiceCollection();
+        collection.AddLogging();
+        collection.AddSingleton<IConfiguration>(configuration);
+        collection.AddRelayStorage(configuration);
+        collection.AddOptions<OutboxOptions>();
+        services?.Invoke(collection, configuration);
+        collection.AddMassTransitTestHarness(consumers);
+        var provider = collection.BuildServiceProvider(validateScopes: true);
+        await provider.GetRequiredService<ITestHarness>().Start();
+        return new WorkerHarness(provider);
+    }
+
+    /// <summary>Publishes what the consumers recorded in the outbox, as the dispatcher of a running service would.</summary>
+    public async Task<int> DispatchOutboxAsync()
+    {
+        var dispatcher = ActivatorUtilities.CreateInstance<OutboxDispatcher>(_provider);
+        var total = 0;
+        int claimed;
+        while ((claimed = await dispatcher.DispatchBatchAsync(CancellationToken.None)) > 0)
+            total += claimed;
+        return total;
+    }
+
+    /// <summary>Publishes an event and waits until the consumer has finished with it (or failed).</summary>
+    public async Task ConsumeAsync<T>(T message) where T : class
+    {
+        var id = NewId.NextGuid();
+        await Bus.Bus.Publish(message, context => context.MessageId = id);
+        // Poll the record of consumed messages (a consumer's entry appears when it has finished,
+        // or failed): the harness's own waiting ends for good at its first moment of inactivity.
+        for (var waited = TimeSpan.Zero; waited < TimeSpan.FromSeconds(60); waited += TimeSpan.FromMilliseconds(20))
+        {
+            if (Bus.Consumed.Select<T>(c => c.Context.MessageId == id).Any())
+                return;
+            await Task.Delay(20);
+        }
+        Assert.Fail($"{typeof(T).Name} was not consumed within 60 s");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Bus.Stop();
+        await _provider.DisposeAsync();
+    }
+}
