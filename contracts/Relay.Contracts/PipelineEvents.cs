@@ -5,12 +5,21 @@ namespace Relay.Contracts;
 // summary, never the only copy of anything. Contracts change additively: a breaking change is a
 // new type.
 
+/// <summary>
+/// Marks an event that drives the pipeline: it must reach a consumer's queue. It is published as
+/// mandatory, and an event the broker cannot route yet (a worker that never started, on a new
+/// broker) stays in the outbox and is published again, instead of being dropped.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class MustBeRoutedAttribute : Attribute;
+
 /// <summary>A union submitted a message and intake stored it. Consumed by the translation stage.</summary>
 /// <param name="MessageId">The solidarity message.</param>
 /// <param name="SenderUnionId">The union that sent it.</param>
 /// <param name="RecipientUnionIds">The unions of the directory it is addressed to.</param>
 /// <param name="Language">The language the sender stated (BCP-47), or null when it must be detected.</param>
 /// <param name="SubmittedAt">When intake accepted it.</param>
+[MustBeRouted]
 public record MessageSubmitted(
     Guid MessageId,
     Guid SenderUnionId,
@@ -22,6 +31,7 @@ public record MessageSubmitted(
 /// <param name="MessageId">The solidarity message.</param>
 /// <param name="SourceLanguage">The language of the original (stated or detected).</param>
 /// <param name="Languages">The languages it now has translations in.</param>
+[MustBeRouted]
 public record MessageTranslated(Guid MessageId, string SourceLanguage, IReadOnlyList<string> Languages);
 
 /// <summary>No provider covers a language a recipient needs: the message waits for a human translation.</summary>
@@ -32,6 +42,7 @@ public record MessageAwaitingTranslation(Guid MessageId, IReadOnlyList<string> M
 /// <summary>The message may go out. Consumed by the email delivery and publication stages.</summary>
 /// <param name="MessageId">The solidarity message.</param>
 /// <param name="ApprovedBy">"rules" when the automatic screening approved it, otherwise the coordinator.</param>
+[MustBeRouted]
 public record MessageApproved(Guid MessageId, string ApprovedBy);
 
 /// <summary>The automatic screening held the message for a coordinator.</summary>
@@ -67,4 +78,5 @@ public record MessagePublished(Guid MessageId, string Url, IReadOnlyList<string>
 /// <summary>A coordinator supplied a human translation for a message that waited for one. Consumed by the translation stage, which checks whether anything is still missing.</summary>
 /// <param name="MessageId">The solidarity message.</param>
 /// <param name="Language">The language supplied.</param>
+[MustBeRouted]
 public record TranslationSupplied(Guid MessageId, string Language);

@@ -221,6 +221,17 @@ start_relay() {
     log "starting Relay $service worker"
     (cd "$ROOT" && start_bg "$service" env "${env[@]}" dotnet "$(relay_dll "$service")")
   done
+  # An event published before its consumer's queue exists has nowhere to go: ready means every
+  # worker has bound its queue and consumes from it.
+  wait_for "the workers' queues" 120 workers_consuming
+}
+
+workers_consuming() {
+  local queue
+  for queue in translate-message screen-message deliver-message publish-message; do
+    curl -fsS -u "relay:$RABBITMQ_PASSWORD" "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/api/queues/relay/$queue" \
+      | grep -q '"consumers":[1-9]' || return 1
+  done
 }
 
 stop_relay() {

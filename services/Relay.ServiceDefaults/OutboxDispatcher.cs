@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Relay.Contracts;
 using Relay.Storage;
 
 namespace Relay.ServiceDefaults;
@@ -96,7 +97,13 @@ public sealed class OutboxDispatcher(
             var (message, type) = OutboxEvents.Read(row);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.PublishTimeout);
-            await bus.Publish(message, type, context => context.MessageId = row.EventId, timeout.Token);
+            var mandatory = type.IsDefined(typeof(MustBeRoutedAttribute), inherit: false);
+            await bus.Publish(message, type, context =>
+            {
+                context.MessageId = row.EventId;
+                if (mandatory && context.TryGetPayload(out RabbitMqSendContext? rabbit))
+                    rabbit.Mandatory = true;
+            }, timeout.Token);
             return (row, null);
         }
         catch (Exception e)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, starts the real services the tests use (RabbitMQ,
+# Apertium APY, maildev, PostgreSQL) as local processes, builds Relay and runs `dotnet test`,
+# then prints one total line "N passed, M failed". Services this script started are stopped at
+# the end; services that were already running (deploy/local/up.sh) are left running.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+install_runtime
+apt_install docker-compose # validates docker-compose.yml (no engine needed)
+
+started=()
+for service in rabbitmq apy maildev postgres; do
+  is_running "$service" || started+=("$service")
+  "start_$service"
+done
+stop_started() {
+  local service
+  for service in "${started[@]}"; do
+    if [ "$service" = rabbitmq ]; then stop_rabbitmq; else stop_pid "$service"; fi
+  done
+}
+trap stop_started EXIT
+
+CONFIGURATION=${CONFIGURATION:-Release}
+build_relay
+
+export RabbitMq__Password=$RABBITMQ_PASSWORD
+export RELAY_TEST_POSTGRES="Host=127.0.0.1;Port=$POSTGRES_PORT;Username=postgres"
+export RELAY_TEST_APY="http://127.0.0.1:$APY_PORT"
+export RELAY_TEST_SMTP_PORT=$SMTP_PORT
+export RELAY_TEST_MAILDEV="http://127.0.0.1:$MAILDEV_WEB_PORT"
+export RELAY_TEST_RABBITMQ_MANAGEMENT="http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT"
+
+log "running the tests"
+set +e
+dotnet test "$ROOT/Relay.sln" -c "$CONFIGURATION" --no-build "$@" 2>&1 | tee "$LOGS/test.log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One total over every test assembly, from the runner's per-assembly summaries.
+read -r passed failed skipped < <(awk '
+  /(Passed|Failed)! +- +Failed:/ {
+    for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:") { v = $(i+1); sub(",", "", v); f += v }
+      if ($i == "Passed:") { v = $(i+1); sub(",", "", v); p += v }
+      if ($i == "Skipped:") { v = $(i+1); sub(",", "", v); s += v }
+    }
+  }
+  END { print p + 0, f + 0, s + 0 }' "$LOGS/test.log")
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi # the run broke before reporting
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Relay.EndToEnd.Tests;
+
+/// <summary>
+/// The whole relay as a user runs it: every service its own process (the dlls the solution build
+/// made), on the real RabbitMQ, Apertium APY and maildev that deploy/local/test.sh starts, in a
+/// virtual host and a SQLite database of this test run's own.
+/// </summary>
+public class RelayProcesses : IAsyncLifetime
+{
+    private static readonly string[] Services = ["Relay.Intake", "Relay.Translation", "Relay.Moderation", "Relay.Delivery", "Relay.Publication"];
+    private static readonly string[] WorkerQueues = ["translate-message", "screen-message", "deliver-message", "publish-message"];
+
+    private readonly List<Process> _processes = [];
+    private readonly string _folder = Directory.CreateTempSubdirectory("relay-e2e-").FullName;
+    private readonly string _virtualHost = "relay-e2e-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly HttpClient _management;
+
+    public string BaseUrl { get; } = $"http://127.0.0.1:{FreePort()}";
+    public string CoordinatorKey => File.ReadAllText(Path.Combine(_folder, "coordinator.key")).Trim();
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public static string RabbitMqPassword => Environment.GetEnvironmentVariable("RabbitMq__Password") is { Length: > 0 } p ? p
+        : throw new InvalidOperationException("RabbitMq__Password is not set: run the tests through deploy/local/test.sh, which starts RabbitMQ.");
+    public static string MaildevUrl => Env("RELAY_TEST_MAILDEV", "http://127.0.0.1:1080");
+
+    public RelayProcesses()
+    {
+        _management = new HttpClient { BaseAddress = new Uri(Env("RELAY_TEST_RABBITMQ_MANAGEMENT", "http://127.0.0.1:15672")) };
+        _management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"relay:{RabbitMqPassword}")));
+    }
+
+    public virtual async Task InitializeAsync()
+    {
+        await StartIntakeAsync();
+        await StartWorkersAsync();
+    }
+
+    /// <summary>A virtual host of this run's own, then the intake, which creates the schema and the coordinator key.</summary>
+    public async Task StartIntakeAsync()
+    {
+        (await _management.PutAsync($"/api/vhosts/{_virtualHost}", null)).EnsureSuccessStatusCode();
+        (await _management.PutAsJsonAsync($"/api/permissions/{_virtualHost}/relay", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        Start(Services[0]);
+        await WaitAsync("intake ready", async () => (await Http.GetAsync($"{BaseUrl}/health/ready")).IsSuccessStatusCode);
+    }
+
+    public async Task StartWorkersAsync()
+    {
+        foreach (var service in Services.Skip(1))
+            Start(service);
+        // Messages published before a worker has bound its queue would have nowhere to go.
+        await WaitAsync("every worker consuming", async () =>
+        {
+            foreach (var queue in WorkerQueues)
+            {
+                var response = await _management.GetAsync($"/api/queues/{_virtualHost}/{queue}");
+                if (!response.IsSuccessStatusCode
+                    || !(await response.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("consumers", out var consumers)
+                    || consumers.GetInt32() < 1)
+                    return false;
+            }
+            return true;
+        });
+    }
+
+    private void Start(string service)
+    {
+        var root = RepositoryRoot();
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var dll = Path.Combine(root, "services", service, "bin", configuration, "net10.0", service + ".dll");
+        if (!File.Exists(dll))
+            throw new FileNotFoundException($"{dll} is missing: build the solution (dotnet build Relay.sln -c {configuration}) first.");
+
+        var start = new ProcessStartInfo("dotnet", [dll])
+        {
+            WorkingDirectory = _folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_URLS"] = BaseUrl;
+        start.Environment["urls"] = BaseUrl;
+        start.Environment["Storage__ConnectionString"] = $"Data Source={_folder}/relay.db";
+        start.Environment["RabbitMq__VirtualHost"] = _virtualHost;
+        start.Environment["RabbitMq__Password"] = RabbitMqPassword;
+        start.Environment["Apertium__Url"] = Env("RELAY_TEST_APY", "http://127.0.0.1:2737");
+        start.Environment["Smtp__Port"] = Env("RELAY_TEST_SMTP_PORT", "1025");
+        start.Environment["Intake__CoordinatorKeyFile"] = Path.Combine(_folder, "coordinator.key");
+        start.Environment["Publication__PublicBaseUrl"] = BaseUrl;
+        start.Environment["Outbox__PollInterval"] = "00:00:00.200";
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {service}");
+        var log = new StreamWriter(Path.Combine(_folder, service + ".log")) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+    }
+
+    /// <summary>The last lines each service logged, to explain a failure.</summary>
+    public string Logs() => string.Join("\n", Services.Select(s =>
+    {
+        var path = Path.Combine(_folder, s + ".log");
+        var lines = File.Exists(path) ? File.ReadLines(path).TakeLast(15) : [];
+        return $"--- {s}\n{string.Join('\n', lines)}";
+    }));
+
+    private async Task WaitAsync(string what, Func<Task<bool>> condition, int seconds = 90)
+    {
+        for (var i = 0; i < seconds * 4; i++)
+        {
+            if (_processes.FirstOrDefault(p => p.HasExited) is { } dead)
+                throw new InvalidOperationException($"a Relay process exited with {dead.ExitCode} while waiting for {what}\n{Logs()}");
+            try
+            {
+                if (await condition())
+                    return;
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"timed out waiting for {what}\n{Logs()}");
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var process in _processes.Where(p => !p.HasExited))
+            process.Kill(entireProcessTree: true);
+        foreach (var process in _processes)
+            await process.WaitForExitAsync();
+        await _management.DeleteAsync($"/api/vhosts/{_virtualHost}");
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Relay.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException("Relay.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
+}

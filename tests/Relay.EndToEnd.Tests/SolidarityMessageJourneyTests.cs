@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Relay.Tests.Support;
+
+namespace Relay.EndToEnd.Tests;
+
+/// <summary>The walk-through of a new user, over real processes and services.</summary>
+public class SolidarityMessageJourneyTests(RelayProcesses relay) : IClassFixture<RelayProcesses>
+{
+    private HttpRequestMessage Request(HttpMethod method, string path, string? key, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, relay.BaseUrl + path);
+        if (key is not null)
+            request.Headers.Authorization = new("Bearer", key);
+        if (body is not null)
+            request.Content = JsonContent.Create(body);
+        return request;
+    }
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, string path, string? key, object? body, HttpStatusCode expected)
+    {
+        using var response = await relay.Http.SendAsync(Request(method, path, key, body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{method} {path}: {(int)response.StatusCode} {text}");
+        return JsonSerializer.Deserialize<JsonElement>(text);
+    }
+
+    [Fact]
+    public async Task An_english_letter_reaches_a_spanish_union_in_spanish_and_is_published_in_both_languages()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var senderEmail = $"imc-{tag}@miners.example.org";
+        var recipientEmail = $"sintracarbon-{tag}@unions.example.org";
+        var sender = await SendAsync(HttpMethod.Post, "/api/unions", relay.CoordinatorKey,
+            new { name = $"International Miners' Coordination {tag}", country = "DE", languages = new[] { "en" }, email = senderEmail }, HttpStatusCode.Created);
+        var recipient = await SendAsync(HttpMethod.Post, "/api/unions", relay.CoordinatorKey,
+            new { name = $"Sintracarbón {tag}", country = "CO", languages = new[] { "es" }, email = recipientEmail }, HttpStatusCode.Created);
+
+        var letter = Seeds.Cerrejon;
+        var accepted = await SendAsync(HttpMethod.Post, "/api/messages", sender.GetProperty("apiKey").GetString(),
+            new { recipients = new[] { recipient.GetProperty("id").GetGuid() }, title = letter.Title, body = letter.Body, language = "en", author = "Andreas", publish = true },
+            HttpStatusCode.Accepted);
+        var id = accepted.GetProperty("id").GetGuid();
+
+        var status = await WaitForStatusAsync(id, sender.GetProperty("apiKey").GetString()!, "delivered");
+        var spanish = Assert.Single(status.GetProperty("translations").EnumerateArray(), t => t.GetProperty("language").GetString() == "es");
+        Assert.Equal(("machine", "apertium"), (spanish.GetProperty("origin").GetString(), spanish.GetProperty("provider").GetString()));
+        Assert.Equal("approve", status.GetProperty("moderation").GetProperty("decision").GetString());
+        var delivery = Assert.Single(status.GetProperty("deliveries").EnumerateArray());
+        Assert.Equal(("es", "sent"), (delivery.GetProperty("language").GetString(), delivery.GetProperty("status").GetString()));
+
+        // The email, in Spanish, with the English original below, replying to the sender.
+        using var maildev = new HttpClient { BaseAddress = new Uri(RelayProcesses.MaildevUrl) };
+        var emails = (await maildev.GetFromJsonAsync<List<JsonElement>>("/api/email"))!
+            .Where(m => m.GetProperty("to").EnumerateArray().Any(t => t.GetProperty("address").GetString() == recipientEmail)).ToList();
+        var email = Assert.Single(emails);
+        Assert.Equal(spanish.GetProperty("title").GetString(), email.GetProperty("subject").GetString());
+        var source = (await maildev.GetStringAsync($"/api/email/{email.GetProperty("id").GetString()}/source")).Replace("\r\n", "\n");
+        // Unfold headers (RFC 5322 folds long ones onto indented lines), then look at each.
+        var headers = source[..source.IndexOf("\n\n", StringComparison.Ordinal)].Replace("\n ", " ").Replace("\n\t", " ").Split('\n');
+        Assert.Contains(headers, h => h.StartsWith("Reply-To:", StringComparison.Ordinal) && h.Contains($"<{senderEmail}>"));
+        Assert.Contains(headers, h => h.StartsWith("From:", StringComparison.Ordinal) && h.Contains($"International Miners' Coordination {tag}"));
+        var translated = source.IndexOf("Traducción automática de Apertium", StringComparison.Ordinal);
+        var original = source.IndexOf("Original (English):", StringComparison.Ordinal);
+        var englishText = source.IndexOf(letter.Body.Split("\n\n")[0][..60], StringComparison.Ordinal);
+        Assert.True(translated > 0 && original > translated && englishText > original, source);
+
+        // Published, in both languages.
+        var publication = await WaitForPublicationAsync(id, sender.GetProperty("apiKey").GetString()!);
+        Assert.EndsWith($"/messages/{id}", publication);
+        var pageEs = await relay.Http.GetStringAsync($"{relay.BaseUrl}/messages/{id}?lang=es");
+        Assert.Contains(WebUtility.HtmlEncode(spanish.GetProperty("title").GetString()!), pageEs);
+        Assert.Contains(WebUtility.HtmlEncode(letter.Title), pageEs);
+        var pageEn = await relay.Http.GetStringAsync($"{relay.BaseUrl}/messages/{id}?lang=en");
+        Assert.Contains(WebUtility.HtmlEncode(letter.Title), pageEn);
+        Assert.Contains("Original text, written in English", pageEn);
+        var index = await relay.Http.GetStringAsync($"{relay.BaseUrl}/?lang=es");
+        Assert.Contains($"/messages/{id}?lang=es", index);
+        var feed = await relay.Http.GetStringAsync($"{relay.BaseUrl}/feed.atom?lang=es");
+        Assert.Contains($"urn:uuid:{id}", feed);
+    }
+
+    private async Task<JsonElement> WaitForStatusAsync(Guid id, string key, string wanted)
+    {
+        var seen = new List<string>();
+        for (var i = 0; i < 240; i++)
+        {
+            var status = await SendAsync(HttpMethod.Get, $"/api/messages/{id}", key, null, HttpStatusCode.OK);
+            var current = status.GetProperty("status").GetString()!;
+            if (seen.Count == 0 || seen[^1] != current)
+                seen.Add(current);
+            if (current == wanted)
+                return status;
+            if (current is "rejected" or "failed" or "held")
+                break;
+            await Task.Delay(250);
+        }
+        Assert.Fail($"message {id} went {string.Join(" → ", seen)}, never {wanted}\n{relay.Logs()}");
+        return default;
+    }
+
+    private async Task<string> WaitForPublicationAsync(Guid id, string key)
+    {
+        for (var i = 0; i < 120; i++)
+        {
+            var status = await SendAsync(HttpMethod.Get, $"/api/messages/{id}", key, null, HttpStatusCode.OK);
+            if (status.GetProperty("publication").GetProperty("url").GetString() is { } url)
+                return url;
+            await Task.Delay(250);
+        }
+        Assert.Fail($"message {id} was never published\n{relay.Logs()}");
+        return "";
+    }
+}
