@@ -52,7 +52,7 @@ public class DeliveryStageTests : IAsyncLifetime
         Assert.All(stored.Deliveries, d => Assert.Equal((DeliveryStatus.Sent, 1), (d.Status, d.Attempts)));
         Assert.Equal("es", stored.Deliveries.Single(d => d.RecipientUnionId == spanish.Id).Language);
         await worker.DispatchOutboxAsync();
-        Assert.True(await worker.Bus.Published.Any<MessageDelivered>(m => m.Context.Message.MessageId == message.Id && m.Context.Message.Sent == 2));
+        Assert.True(await worker.Bus.WasPublishedAsync<MessageDelivered>(m => m.Context.Message.MessageId == message.Id && m.Context.Message.Sent == 2));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public class DeliveryStageTests : IAsyncLifetime
 
         await worker.ConsumeAsync(new MessageApproved(message.Id, "rules"));
 
-        Assert.True(await worker.Bus.Consumed.Any<MessageApproved>(m => m.Exception is DeliveryDeferredException));
+        Assert.True(await worker.Bus.WasConsumedAsync<MessageApproved>(m => m.Exception is DeliveryDeferredException));
         await using var db = _database.Open();
         var stored = await db.Messages.Include(m => m.Deliveries).SingleAsync(m => m.Id == message.Id);
         Assert.Equal(MessageStatus.Approved, stored.Status);

@@ -99,7 +99,7 @@ public class IntakeApiTests(RelayApplication app) : IClassFixture<RelayApplicati
             Assert.Contains(await db.Outbox.Where(o => o.EventType == typeof(MessageSubmitted).FullName).ToListAsync(),
                 o => o.Payload.Contains(id.ToString()));
         }
-        Assert.True(await app.Harness.Published.Any<MessageSubmitted>(m => m.Context.Message.MessageId == id));
+        Assert.True(await app.Harness.WasPublishedAsync<MessageSubmitted>(m => m.Context.Message.MessageId == id));
     }
 
     public static TheoryData<string, string> BadSubmissions => new()
@@ -197,7 +197,7 @@ public class IntakeApiTests(RelayApplication app) : IClassFixture<RelayApplicati
 
         var approved = await Coordinator.PostAsync($"/api/messages/{held}/approve", null);
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
-        Assert.True(await app.Harness.Published.Any<MessageApproved>(m => m.Context.Message.MessageId == held));
+        Assert.True(await app.Harness.WasPublishedAsync<MessageApproved>(m => m.Context.Message.MessageId == held));
         await ProblemAsync(await Coordinator.PostAsync($"/api/messages/{held}/approve", null), HttpStatusCode.Conflict);
 
         var noReason = await ProblemAsync(await Coordinator.PostAsJsonAsync($"/api/messages/{other}/reject", new { reason = "" }), HttpStatusCode.BadRequest);
@@ -206,7 +206,7 @@ public class IntakeApiTests(RelayApplication app) : IClassFixture<RelayApplicati
         var status = await rejected.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("rejected", status.GetProperty("status").GetString());
         Assert.Contains("Not a message of solidarity.", status.GetProperty("moderation").GetProperty("reasons").ToString());
-        Assert.True(await app.Harness.Published.Any<MessageRejected>(m => m.Context.Message.MessageId == other));
+        Assert.True(await app.Harness.WasPublishedAsync<MessageRejected>(m => m.Context.Message.MessageId == other));
     }
 
     [Fact]
@@ -231,6 +231,6 @@ public class IntakeApiTests(RelayApplication app) : IClassFixture<RelayApplicati
         var status = await response.Content.ReadFromJsonAsync<JsonElement>();
         var uk = Assert.Single(status.GetProperty("translations").EnumerateArray());
         Assert.Equal(("uk", "human"), (uk.GetProperty("language").GetString(), uk.GetProperty("origin").GetString()));
-        Assert.True(await app.Harness.Published.Any<TranslationSupplied>(m => m.Context.Message.MessageId == id));
+        Assert.True(await app.Harness.WasPublishedAsync<TranslationSupplied>(m => m.Context.Message.MessageId == id));
     }
 }

@@ -52,7 +52,7 @@ public class ScreeningStageTests : IAsyncLifetime
         var stored = await db.Messages.SingleAsync(m => m.Id == message.Id);
         Assert.Equal((MessageStatus.Approved, "approve", "rules"), (stored.Status, stored.ModerationDecision, stored.DecidedBy));
         Assert.Equal(1, await _worker.DispatchOutboxAsync());
-        Assert.True(await _worker.Bus.Published.Any<MessageApproved>(m => m.Context.Message.MessageId == message.Id));
+        Assert.True(await _worker.Bus.WasPublishedAsync<MessageApproved>(m => m.Context.Message.MessageId == message.Id));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public class ScreeningStageTests : IAsyncLifetime
         Assert.Equal(MessageStatus.Held, stored.Status);
         Assert.StartsWith("script:", Assert.Single(stored.ModerationReasons));
         await _worker.DispatchOutboxAsync();
-        Assert.True(await _worker.Bus.Published.Any<MessageHeld>(m => m.Context.Message.MessageId == message.Id));
-        Assert.False(await _worker.Bus.Published.Any<MessageApproved>(m => m.Context.Message.MessageId == message.Id));
+        Assert.True(await _worker.Bus.WasPublishedAsync<MessageHeld>(m => m.Context.Message.MessageId == message.Id));
+        Assert.DoesNotContain(_worker.Bus.Published.Select<MessageApproved>(), m => m.Context.Message.MessageId == message.Id);
     }
 }

@@ -56,7 +56,7 @@ public class PublicationStageTests : IAsyncLifetime
         Assert.Equal(first, stored.PublishedAt);
         Assert.Equal($"https://relay.example/messages/{message.Id}", stored.PublicationUrl);
         Assert.Equal(1, await _worker.DispatchOutboxAsync());
-        Assert.True(await _worker.Bus.Published.Any<MessagePublished>(m =>
+        Assert.True(await _worker.Bus.WasPublishedAsync<MessagePublished>(m =>
             m.Context.Message.MessageId == message.Id && m.Context.Message.Languages.SequenceEqual(new[] { "en", "es" })));
     }
 

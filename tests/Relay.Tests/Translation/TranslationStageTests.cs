@@ -55,7 +55,7 @@ public class TranslationStageTests : IAsyncLifetime
             Assert.Equal(1, await db.Outbox.CountAsync(o => o.EventType == typeof(MessageTranslated).FullName));
         }
         Assert.Equal(1, await _worker.DispatchOutboxAsync());
-        Assert.True(await _worker.Bus.Published.Any<MessageTranslated>(m => m.Context.Message.MessageId == message.Id));
+        Assert.True(await _worker.Bus.WasPublishedAsync<MessageTranslated>(m => m.Context.Message.MessageId == message.Id));
     }
 
     [Fact]
