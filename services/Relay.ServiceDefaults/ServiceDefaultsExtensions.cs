@@ -30,6 +30,7 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.AddRelayStorage(builder.Configuration);
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
+        builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration("RabbitMq");
         var rabbit = builder.Configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
 
         builder.Services.AddMassTransit(bus =>
@@ -58,13 +59,18 @@ public static class ServiceDefaultsExtensions
                 {
                     h.Username(rabbit.Username);
                     h.Password(rabbit.Password);
+                    // A publish completes only when the broker has taken the message: the outbox marks
+                    // an event dispatched on that confirmation, never before.
+                    h.PublisherConfirmation = true;
                 });
                 cfg.ConfigureEndpoints(context);
             });
         });
 
         builder.Services.AddHostedService<OutboxDispatcher>();
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<BrokerHealthCheck>("broker", tags: ["ready"]);
         return builder;
     }
 }

@@ -96,6 +96,8 @@ public class RelayProcesses : IAsyncLifetime
         start.Environment["Intake__CoordinatorKeyFile"] = Path.Combine(_folder, "coordinator.key");
         start.Environment["Publication__PublicBaseUrl"] = BaseUrl;
         start.Environment["Outbox__PollInterval"] = "00:00:00.200";
+        foreach (var (name, value) in Settings(service))
+            start.Environment[name] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {service}");
         var log = new StreamWriter(Path.Combine(_folder, service + ".log")) { AutoFlush = true };
@@ -106,6 +108,9 @@ public class RelayProcesses : IAsyncLifetime
         _processes.Add(process);
     }
 
+    /// <summary>Settings a test fixture gives one service on top of the common ones.</summary>
+    protected virtual IEnumerable<(string Name, string Value)> Settings(string service) => [];
+
     /// <summary>The last lines each service logged, to explain a failure.</summary>
     public string Logs() => string.Join("\n", Services.Select(s =>
     {
@@ -114,7 +119,7 @@ public class RelayProcesses : IAsyncLifetime
         return $"--- {s}\n{string.Join('\n', lines)}";
     }));
 
-    private async Task WaitAsync(string what, Func<Task<bool>> condition, int seconds = 90)
+    public async Task WaitAsync(string what, Func<Task<bool>> condition, int seconds = 90)
     {
         for (var i = 0; i < seconds * 4; i++)
         {
