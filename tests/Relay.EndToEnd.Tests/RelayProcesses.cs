@@ -25,6 +25,7 @@ public class RelayProcesses : IAsyncLifetime
     public string BaseUrl { get; } = $"http://127.0.0.1:{FreePort()}";
     public string CoordinatorKey => File.ReadAllText(Path.Combine(_folder, "coordinator.key")).Trim();
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+    public RelayApi Api => new(Http, BaseUrl);
 
     public static string RabbitMqPassword => Environment.GetEnvironmentVariable("RabbitMq__Password") is { Length: > 0 } p ? p
         : throw new InvalidOperationException("RabbitMq__Password is not set: run the tests through deploy/local/test.sh, which starts RabbitMQ.");

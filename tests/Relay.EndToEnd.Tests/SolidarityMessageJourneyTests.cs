@@ -8,40 +8,18 @@ namespace Relay.EndToEnd.Tests;
 /// <summary>The walk-through of a new user, over real processes and services.</summary>
 public class SolidarityMessageJourneyTests(RelayProcesses relay) : IClassFixture<RelayProcesses>
 {
-    private HttpRequestMessage Request(HttpMethod method, string path, string? key, object? body = null)
-    {
-        var request = new HttpRequestMessage(method, relay.BaseUrl + path);
-        if (key is not null)
-            request.Headers.Authorization = new("Bearer", key);
-        if (body is not null)
-            request.Content = JsonContent.Create(body);
-        return request;
-    }
-
-    private async Task<JsonElement> SendAsync(HttpMethod method, string path, string? key, object? body, HttpStatusCode expected)
-    {
-        using var response = await relay.Http.SendAsync(Request(method, path, key, body));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{method} {path}: {(int)response.StatusCode} {text}");
-        return JsonSerializer.Deserialize<JsonElement>(text);
-    }
-
     [Fact]
     public async Task An_english_letter_reaches_a_spanish_union_in_spanish_and_is_published_in_both_languages()
     {
         var tag = Guid.NewGuid().ToString("N")[..6];
         var senderEmail = $"imc-{tag}@miners.example.org";
         var recipientEmail = $"sintracarbon-{tag}@unions.example.org";
-        var sender = await SendAsync(HttpMethod.Post, "/api/unions", relay.CoordinatorKey,
-            new { name = $"International Miners' Coordination {tag}", country = "DE", languages = new[] { "en" }, email = senderEmail }, HttpStatusCode.Created);
-        var recipient = await SendAsync(HttpMethod.Post, "/api/unions", relay.CoordinatorKey,
-            new { name = $"Sintracarbón {tag}", country = "CO", languages = new[] { "es" }, email = recipientEmail }, HttpStatusCode.Created);
+        var sender = await relay.Api.CreateUnionAsync(relay.CoordinatorKey, $"International Miners' Coordination {tag}", "en", senderEmail, "DE");
+        var recipient = await relay.Api.CreateUnionAsync(relay.CoordinatorKey, $"Sintracarbón {tag}", "es", recipientEmail);
 
         var letter = Seeds.Cerrejon;
-        var accepted = await SendAsync(HttpMethod.Post, "/api/messages", sender.GetProperty("apiKey").GetString(),
-            new { recipients = new[] { recipient.GetProperty("id").GetGuid() }, title = letter.Title, body = letter.Body, language = "en", author = "Andreas", publish = true },
-            HttpStatusCode.Accepted);
-        var id = accepted.GetProperty("id").GetGuid();
+        var id = await relay.Api.SubmitAsync(sender.GetProperty("apiKey").GetString()!,
+            new { recipients = new[] { recipient.GetProperty("id").GetGuid() }, title = letter.Title, body = letter.Body, language = "en", author = "Andreas", publish = true });
 
         var status = await WaitForStatusAsync(id, sender.GetProperty("apiKey").GetString()!, "delivered");
         var spanish = Assert.Single(status.GetProperty("translations").EnumerateArray(), t => t.GetProperty("language").GetString() == "es");
@@ -86,7 +64,7 @@ public class SolidarityMessageJourneyTests(RelayProcesses relay) : IClassFixture
         var seen = new List<string>();
         for (var i = 0; i < 240; i++)
         {
-            var status = await SendAsync(HttpMethod.Get, $"/api/messages/{id}", key, null, HttpStatusCode.OK);
+            var status = await relay.Api.StatusAsync(id, key);
             var current = status.GetProperty("status").GetString()!;
             if (seen.Count == 0 || seen[^1] != current)
                 seen.Add(current);
@@ -104,7 +82,7 @@ public class SolidarityMessageJourneyTests(RelayProcesses relay) : IClassFixture
     {
         for (var i = 0; i < 120; i++)
         {
-            var status = await SendAsync(HttpMethod.Get, $"/api/messages/{id}", key, null, HttpStatusCode.OK);
+            var status = await relay.Api.StatusAsync(id, key);
             if (status.GetProperty("publication").GetProperty("url").GetString() is { } url)
                 return url;
             await Task.Delay(250);
