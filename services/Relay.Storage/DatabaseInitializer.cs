@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Relay.Storage;
 
 /// <summary>
-/// Creates the schema when the database is new. Every service runs it at start, before the bus
+/// Creates the schema when the database is new and upgrades an older one (<see cref="RelaySchema"/>). Every service runs it at start, before the bus
 /// starts; several processes may race on a new database, so a failure is retried once the others
 /// have had time to finish.
 /// </summary>
@@ -20,8 +20,9 @@ public sealed class DatabaseInitializer(IServiceScopeFactory scopes, ILogger<Dat
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<RelayDb>();
-                if (await db.Database.EnsureCreatedAsync(cancellationToken))
-                    logger.LogInformation("Created the database schema");
+                var applied = await RelaySchema.EnsureAsync(db, cancellationToken);
+                if (applied.Count > 0)
+                    logger.LogInformation("Upgraded the database schema to version {Version}", applied.Max());
                 return;
             }
             catch (Exception e) when (attempt < 30 && !cancellationToken.IsCancellationRequested)

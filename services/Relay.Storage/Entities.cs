@@ -41,6 +41,12 @@ public class SolidarityMessage
     /// <summary>The original's language: stated by the sender, or detected by the translation stage.</summary>
     public string? Language { get; set; }
     public bool LanguageDetected { get; set; }
+    /// <summary>How sure the detector was of the language it found (0–1); null when the sender stated it and detection agreed or was not run.</summary>
+    public double? DetectionConfidence { get; set; }
+    /// <summary>Doubts about the language for moderation to weigh ("language-mismatch: …", "language-uncertain: …").</summary>
+    public List<string> LanguageFlags { get; set; } = [];
+    /// <summary>Why a language is still missing or was made the way it was ("uk: no provider covers en→uk").</summary>
+    public List<string> TranslationNotes { get; set; } = [];
     public string? Author { get; set; }
     public bool Publish { get; set; }
     public string Status { get; set; } = MessageStatus.Received;
@@ -83,6 +89,8 @@ public class Translation
     public required string Origin { get; set; }
     /// <summary>The provider ("apertium") or, for a human translation, who supplied it.</summary>
     public required string Provider { get; set; }
+    /// <summary>For a pivoted translation, the languages it went through ("fr>es>pt"); null when direct.</summary>
+    public string? Path { get; set; }
     public DateTime At { get; set; }
 }
 
@@ -137,4 +145,54 @@ public class CoordinatorKey
     public required string KeyHash { get; set; }
     public required string Label { get; set; }
     public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>
+/// A name, place or slogan kept as written through translation, or given a fixed rendering in
+/// some languages ("Zakhyst Pratsi" stays; "International Miners' Coordination" may have an
+/// agreed Spanish name). Managed by coordinators.
+/// </summary>
+public class GlossaryTerm
+{
+    public Guid Id { get; set; }
+    public required string Term { get; set; }
+    public string? Note { get; set; }
+    public List<GlossaryRendering> Renderings { get; set; } = [];
+    public DateTime CreatedAt { get; set; }
+}
+
+public class GlossaryRendering
+{
+    public Guid TermId { get; set; }
+    public required string Language { get; set; }
+    public required string Text { get; set; }
+}
+
+/// <summary>A translation already made: the same normalised text and pair is never sent to a provider twice.</summary>
+public class CachedTranslation
+{
+    /// <summary>SHA-256 of source language, target language and the normalised text.</summary>
+    public required string Key { get; set; }
+    public required string From { get; set; }
+    public required string To { get; set; }
+    public required string Text { get; set; }
+    public required string Provider { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>Characters sent to a provider on one day (UTC): what a commercial provider bills.</summary>
+public class ProviderUsage
+{
+    public required string Provider { get; set; }
+    public DateOnly Day { get; set; }
+    public long Characters { get; set; }
+    public int Requests { get; set; }
+}
+
+/// <summary>A schema change applied to this database.</summary>
+public class SchemaVersion
+{
+    public int Version { get; set; }
+    public required string Description { get; set; }
+    public DateTime AppliedAt { get; set; }
 }

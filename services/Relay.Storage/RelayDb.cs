@@ -11,6 +11,10 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<CoordinatorKey> CoordinatorKeys => Set<CoordinatorKey>();
+    public DbSet<GlossaryTerm> Glossary => Set<GlossaryTerm>();
+    public DbSet<CachedTranslation> TranslationCache => Set<CachedTranslation>();
+    public DbSet<ProviderUsage> ProviderUsage => Set<ProviderUsage>();
+    public DbSet<SchemaVersion> SchemaVersions => Set<SchemaVersion>();
 
     /// <summary>Records an event in the outbox; it is published after the surrounding SaveChanges commits.</summary>
     public void Enqueue<T>(T @event) where T : class => Outbox.Add(OutboxEvents.Create(@event));
@@ -87,6 +91,40 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
         {
             e.ToTable("coordinator_keys");
             e.HasIndex(k => k.KeyHash).IsUnique();
+        });
+
+        model.Entity<GlossaryTerm>(e =>
+        {
+            e.ToTable("glossary_terms");
+            e.Property(t => t.Term).HasMaxLength(200);
+            e.HasIndex(t => t.Term).IsUnique();
+            e.HasMany(t => t.Renderings).WithOne().HasForeignKey(r => r.TermId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<GlossaryRendering>(e =>
+        {
+            e.ToTable("glossary_renderings");
+            e.HasKey(r => new { r.TermId, r.Language });
+        });
+
+        model.Entity<CachedTranslation>(e =>
+        {
+            e.ToTable("translation_cache");
+            e.HasKey(c => c.Key);
+            e.Property(c => c.Key).HasMaxLength(64);
+        });
+
+        model.Entity<ProviderUsage>(e =>
+        {
+            e.ToTable("provider_usage");
+            e.HasKey(u => new { u.Provider, u.Day });
+        });
+
+        model.Entity<SchemaVersion>(e =>
+        {
+            e.ToTable("schema_versions");
+            e.HasKey(v => v.Version);
+            e.Property(v => v.Version).ValueGeneratedNever();
         });
     }
 }

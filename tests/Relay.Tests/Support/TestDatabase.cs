@@ -15,7 +15,7 @@ public sealed class TestDatabase : IAsyncDisposable
     private TestDatabase(StorageOptions options, string? folder, string? postgresName) =>
         (Options, _folder, _postgresName) = (options, folder, postgresName);
 
-    public static async Task<TestDatabase> CreateAsync(string provider = "sqlite")
+    public static async Task<TestDatabase> CreateAsync(string provider = "sqlite", bool empty = false)
     {
         TestDatabase database;
         if (provider == "postgres")
@@ -32,8 +32,20 @@ public sealed class TestDatabase : IAsyncDisposable
             var folder = Directory.CreateTempSubdirectory("relay-test-").FullName;
             database = new TestDatabase(new StorageOptions { ConnectionString = $"Data Source={folder}/relay.db" }, folder, null);
         }
+        if (empty)
+        {
+            // A database without tables (a SQLite file appears on first use).
+            if (provider == "postgres")
+            {
+                await using var server = new NpgsqlConnection(LocalServices.Postgres);
+                await server.OpenAsync();
+                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database._postgresName}\"", server);
+                await create.ExecuteNonQueryAsync();
+            }
+            return database;
+        }
         await using var db = database.Open();
-        await db.Database.EnsureCreatedAsync();
+        await RelaySchema.EnsureAsync(db);
         return database;
     }
 

@@ -1,0 +1,83 @@
+namespace Relay.Storage;
+
+/// <summary>
+/// One change to the database schema, in the SQL of each provider. A new database is created from
+/// the model in full and marked with every version; an existing one gets the changes it lacks, in
+/// order, each in a transaction. A change is additive: new tables, new nullable or defaulted columns.
+/// </summary>
+public sealed record SchemaChange(int Version, string Description, string Sqlite, string Postgres);
+
+public static class SchemaChanges
+{
+    /// <summary>Version 1 is the schema the first release created; every later version is listed here.</summary>
+    public static readonly IReadOnlyList<SchemaChange> All =
+    [
+        new(2, "translation providers: pivots, language flags, glossary, cache, usage",
+            Sqlite: """
+                ALTER TABLE "messages" ADD COLUMN "DetectionConfidence" REAL NULL;
+                ALTER TABLE "messages" ADD COLUMN "LanguageFlags" TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE "messages" ADD COLUMN "TranslationNotes" TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE "translations" ADD COLUMN "Path" TEXT NULL;
+                CREATE TABLE "glossary_terms" (
+                    "Id" TEXT NOT NULL CONSTRAINT "PK_glossary_terms" PRIMARY KEY,
+                    "Term" TEXT NOT NULL,
+                    "Note" TEXT NULL,
+                    "CreatedAt" TEXT NOT NULL);
+                CREATE UNIQUE INDEX "IX_glossary_terms_Term" ON "glossary_terms" ("Term");
+                CREATE TABLE "glossary_renderings" (
+                    "TermId" TEXT NOT NULL,
+                    "Language" TEXT NOT NULL,
+                    "Text" TEXT NOT NULL,
+                    CONSTRAINT "PK_glossary_renderings" PRIMARY KEY ("TermId", "Language"),
+                    CONSTRAINT "FK_glossary_renderings_glossary_terms_TermId" FOREIGN KEY ("TermId") REFERENCES "glossary_terms" ("Id") ON DELETE CASCADE);
+                CREATE TABLE "translation_cache" (
+                    "Key" TEXT NOT NULL CONSTRAINT "PK_translation_cache" PRIMARY KEY,
+                    "From" TEXT NOT NULL,
+                    "To" TEXT NOT NULL,
+                    "Text" TEXT NOT NULL,
+                    "Provider" TEXT NOT NULL,
+                    "CreatedAt" TEXT NOT NULL);
+                CREATE TABLE "provider_usage" (
+                    "Provider" TEXT NOT NULL,
+                    "Day" TEXT NOT NULL,
+                    "Characters" INTEGER NOT NULL,
+                    "Requests" INTEGER NOT NULL,
+                    CONSTRAINT "PK_provider_usage" PRIMARY KEY ("Provider", "Day"));
+                """,
+            Postgres: """
+                ALTER TABLE messages ADD COLUMN "DetectionConfidence" double precision;
+                ALTER TABLE messages ADD COLUMN "LanguageFlags" text[] NOT NULL DEFAULT ARRAY[]::text[];
+                ALTER TABLE messages ADD COLUMN "TranslationNotes" text[] NOT NULL DEFAULT ARRAY[]::text[];
+                ALTER TABLE translations ADD COLUMN "Path" text;
+                CREATE TABLE glossary_terms (
+                    "Id" uuid NOT NULL,
+                    "Term" character varying(200) NOT NULL,
+                    "Note" text,
+                    "CreatedAt" timestamp with time zone NOT NULL,
+                    CONSTRAINT "PK_glossary_terms" PRIMARY KEY ("Id"));
+                CREATE UNIQUE INDEX "IX_glossary_terms_Term" ON glossary_terms ("Term");
+                CREATE TABLE glossary_renderings (
+                    "TermId" uuid NOT NULL,
+                    "Language" text NOT NULL,
+                    "Text" text NOT NULL,
+                    CONSTRAINT "PK_glossary_renderings" PRIMARY KEY ("TermId", "Language"),
+                    CONSTRAINT "FK_glossary_renderings_glossary_terms_TermId" FOREIGN KEY ("TermId") REFERENCES glossary_terms ("Id") ON DELETE CASCADE);
+                CREATE TABLE translation_cache (
+                    "Key" character varying(64) NOT NULL,
+                    "From" text NOT NULL,
+                    "To" text NOT NULL,
+                    "Text" text NOT NULL,
+                    "Provider" text NOT NULL,
+                    "CreatedAt" timestamp with time zone NOT NULL,
+                    CONSTRAINT "PK_translation_cache" PRIMARY KEY ("Key"));
+                CREATE TABLE provider_usage (
+                    "Provider" text NOT NULL,
+                    "Day" date NOT NULL,
+                    "Characters" bigint NOT NULL,
+                    "Requests" integer NOT NULL,
+                    CONSTRAINT "PK_provider_usage" PRIMARY KEY ("Provider", "Day"));
+                """),
+    ];
+
+    public static int Latest => All.Count == 0 ? 1 : All.Max(c => c.Version);
+}

@@ -1,0 +1,68 @@
+using Microsoft.EntityFrameworkCore;
+using Relay.Storage;
+using Relay.Tests.Support;
+
+namespace Relay.Tests.Storage;
+
+/// <summary>A database made by the first release is upgraded in place, on both providers.</summary>
+public class SchemaTests
+{
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_first_release_database_is_upgraded_and_keeps_its_messages(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider, empty: true);
+        Guid messageId;
+        await using (var db = database.Open())
+        {
+            foreach (var statement in V1Script(provider))
+                await db.Database.ExecuteSqlRawAsync(statement);
+            var now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss");
+            messageId = Guid.NewGuid();
+            var unionId = Guid.NewGuid();
+            var id = provider == "postgres" ? $"'{unionId}'" : $"'{unionId.ToString().ToUpperInvariant()}'";
+            var mid = provider == "postgres" ? $"'{messageId}'" : $"'{messageId.ToString().ToUpperInvariant()}'";
+            var langs = provider == "postgres" ? "ARRAY['en']" : "'[\"en\"]'";
+            var reasons = provider == "postgres" ? "ARRAY[]::text[]" : "'[]'";
+            // Literal values written as the first release stored them (test data, no user input).
+            var insert = $"""
+                INSERT INTO unions ("Id", "Name", "Country", "Languages", "Email", "ApiKeyHash", "CreatedAt") VALUES ({id}, 'Sintracarbón', 'CO', {langs}, 'a@b.org', 'hash', '{now}');
+                INSERT INTO messages ("Id", "SenderUnionId", "Title", "Body", "Language", "LanguageDetected", "Author", "Publish", "Status", "IdempotencyKey", "ReceivedAt", "UpdatedAt", "ModerationDecision", "ModerationReasons", "DecidedBy", "PublishedAt", "PublicationUrl")
+                VALUES ({mid}, {id}, 'Old letter', 'Body', 'en', FALSE, NULL, FALSE, 'delivered', NULL, '{now}', '{now}', NULL, {reasons}, NULL, NULL, NULL);
+                """;
+            await db.Database.ExecuteSqlRawAsync(insert);
+        }
+
+        await using (var db = database.Open())
+            Assert.Equal(SchemaChanges.All.Select(c => c.Version), await RelaySchema.EnsureAsync(db));
+
+        await using (var db = database.Open())
+        {
+            var old = await db.Messages.SingleAsync(m => m.Id == messageId);
+            Assert.Equal("Old letter", old.Title);
+            Assert.Empty(old.LanguageFlags);
+            old.LanguageFlags = ["language-uncertain: detected es at 40%"];
+            db.Translations.Add(new Relay.Storage.Translation { MessageId = messageId, Language = "pt", Title = "T", Body = "B", Origin = "machine", Provider = "apertium", Path = "en>es>pt" });
+            var term = new GlossaryTerm { Id = Guid.NewGuid(), Term = "Sintracarbón", CreatedAt = DateTime.UtcNow };
+            term.Renderings.Add(new GlossaryRendering { Language = "en", Text = "Sintracarbon" });
+            db.Glossary.Add(term);
+            db.TranslationCache.Add(new CachedTranslation { Key = new string('a', 64), From = "en", To = "es", Text = "Hola", Provider = "apertium", CreatedAt = DateTime.UtcNow });
+            db.ProviderUsage.Add(new ProviderUsage { Provider = "apertium", Day = DateOnly.FromDateTime(DateTime.UtcNow), Characters = 10, Requests = 1 });
+            await db.SaveChangesAsync();
+        }
+
+        await using (var db = database.Open())
+        {
+            Assert.Equal("en>es>pt", (await db.Translations.SingleAsync(t => t.MessageId == messageId)).Path);
+            Assert.Single((await db.Messages.SingleAsync(m => m.Id == messageId)).LanguageFlags);
+            Assert.Equal("Sintracarbon", (await db.Glossary.Include(g => g.Renderings).SingleAsync()).Renderings.Single().Text);
+            Assert.Empty(await RelaySchema.EnsureAsync(db));
+            Assert.Equal(Enumerable.Range(1, SchemaChanges.Latest), await db.SchemaVersions.Select(v => v.Version).OrderBy(v => v).ToListAsync());
+        }
+    }
+
+    private static IEnumerable<string> V1Script(string provider) =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "schema", $"v1.{provider}.sql"))
+            .Split(";\n").Select(s => s.Trim()).Where(s => s.Length > 0 && !s.StartsWith("--", StringComparison.Ordinal));
+}
