@@ -80,3 +80,8 @@ public record MessagePublished(Guid MessageId, string Url, IReadOnlyList<string>
 /// <param name="Language">The language supplied.</param>
 [MustBeRouted]
 public record TranslationSupplied(Guid MessageId, string Language);
+
+/// <summary>A coordinator asks the translation stage to try a waiting message again (a provider that was down may be back).</summary>
+/// <param name="MessageId">The solidarity message.</param>
+[MustBeRouted]
+public record TranslationRetryRequested(Guid MessageId);

@@ -15,5 +15,6 @@ app.MapHealth();
 app.MapUnions();
 app.MapMessages();
 app.MapReview();
+app.MapGlossary();
 app.MapPublicSite();
 app.Run();

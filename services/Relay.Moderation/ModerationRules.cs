@@ -26,9 +26,13 @@ public static partial class ModerationRules
     [GeneratedRegex(@"</?[a-z][a-z0-9]*(\s[^<>]*)?/?>", RegexOptions.IgnoreCase)]
     private static partial Regex AnyTag();
 
-    public static ScreeningResult Screen(ScreenedText original, IReadOnlyList<ScreenedText> translations, ModerationOptions options)
+    public static ScreeningResult Screen(ScreenedText original, IReadOnlyList<ScreenedText> translations, ModerationOptions options,
+        IReadOnlyList<string>? languageFlags = null)
     {
         var reasons = new List<string>();
+
+        // The translation stage's doubts: a stated language the text is not in, or a guess too unsure to trust.
+        reasons.AddRange(languageFlags ?? []);
 
         var length = original.Body.Trim().Length;
         if (length < options.MinBodyCharacters)

@@ -22,7 +22,7 @@ public sealed class ScreeningStage(RelayDb db, IOptions<ModerationOptions> optio
         var result = ModerationRules.Screen(
             new ScreenedText(message.Language ?? "und", message.Title, message.Body),
             message.Translations.Select(t => new ScreenedText(t.Language, t.Title, t.Body)).ToList(),
-            options.Value);
+            options.Value, message.LanguageFlags);
 
         message.ModerationReasons = [.. result.Reasons];
         message.DecidedBy = "rules";

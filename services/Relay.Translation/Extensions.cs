@@ -1,5 +1,7 @@
-using Relay.Translation.Apertium;
+using Microsoft.Extensions.Options;
 using Relay.Translation.Detection;
+using Relay.Translation.Providers;
+using Relay.Translation.Providers.Apertium;
 
 namespace Relay.Translation;
 
@@ -11,13 +13,14 @@ public static class Extensions
         services.AddOptions<ApertiumOptions>().BindConfiguration("Apertium");
         services.AddHttpClient<ApertiumClient>((sp, http) =>
         {
-            var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApertiumOptions>>().Value;
+            var options = sp.GetRequiredService<IOptions<ApertiumOptions>>().Value;
             http.BaseAddress = new Uri(options.Url);
             http.Timeout = options.RequestTimeout;
         });
-        services.AddSingleton<ApertiumTranslator>();
-        services.AddSingleton<ITranslator>(sp => sp.GetRequiredService<ApertiumTranslator>());
+        services.AddSingleton<ITranslationProvider, ApertiumTranslator>();
         services.AddSingleton<LanguageDetector>();
+        services.AddScoped<TranslationCache>();
+        services.AddScoped<RouteTranslator>();
         services.AddScoped<TranslationStage>();
         return services;
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Relay.Translation.Providers;
 
 namespace Relay.Translation;
 

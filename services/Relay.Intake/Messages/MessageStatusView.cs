@@ -9,6 +9,9 @@ public sealed record MessageStatusView(
     string Title,
     string? Language,
     bool LanguageDetected,
+    double? DetectionConfidence,
+    IReadOnlyList<string> LanguageFlags,
+    IReadOnlyList<string> TranslationNotes,
     UnionRef Sender,
     IReadOnlyList<UnionRef> Recipients,
     DateTime ReceivedAt,
@@ -19,11 +22,11 @@ public sealed record MessageStatusView(
     PublicationView Publication)
 {
     public static MessageStatusView From(SolidarityMessage m) => new(
-        m.Id, m.Status, m.Title, m.Language, m.LanguageDetected,
+        m.Id, m.Status, m.Title, m.Language, m.LanguageDetected, m.DetectionConfidence, m.LanguageFlags, m.TranslationNotes,
         new UnionRef(m.SenderUnionId, m.Sender?.Name),
         m.Recipients.Select(r => new UnionRef(r.UnionId, r.Union?.Name)).ToList(),
         m.ReceivedAt, m.UpdatedAt,
-        m.Translations.OrderBy(t => t.Language).Select(t => new TranslationView(t.Language, t.Title, t.Body, t.Origin, t.Provider, t.At)).ToList(),
+        m.Translations.OrderBy(t => t.Language).Select(t => new TranslationView(t.Language, t.Title, t.Body, t.Origin, t.Provider, t.Path is not null, t.Path, t.At)).ToList(),
         new ModerationView(m.ModerationDecision, m.ModerationReasons, m.DecidedBy),
         m.Deliveries.OrderBy(d => d.At).Select(d => new DeliveryView(d.RecipientUnionId,
             m.Recipients.FirstOrDefault(r => r.UnionId == d.RecipientUnionId)?.Union?.Name,
@@ -32,7 +35,8 @@ public sealed record MessageStatusView(
 }
 
 public sealed record UnionRef(Guid Id, string? Name);
-public sealed record TranslationView(string Language, string Title, string Body, string Origin, string Provider, DateTime At);
+/// <summary>A translation: <c>origin</c> machine or human; a pivoted one names the languages it went through (<c>path</c> "fr>es>pt").</summary>
+public sealed record TranslationView(string Language, string Title, string Body, string Origin, string Provider, bool Pivoted, string? Path, DateTime At);
 public sealed record ModerationView(string? Decision, IReadOnlyList<string> Reasons, string? DecidedBy);
 public sealed record DeliveryView(Guid Recipient, string? RecipientName, string Language, string Status, string? Detail, int Attempts, DateTime At);
 public sealed record PublicationView(string? Url, DateTime? PublishedAt);

@@ -18,6 +18,7 @@ public static class MessagesApi
         messages.MapPost("/", SubmitAsync).RequireAuthorization(Policies.Union);
         messages.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.UnionOrCoordinator);
         messages.MapPut("/{id:guid}/translations/{language}", PutTranslationAsync).RequireAuthorization(Policies.Coordinator);
+        messages.MapPost("/{id:guid}/translation/retry", RetryTranslationAsync).RequireAuthorization(Policies.Coordinator);
     }
 
     /// <summary>
@@ -128,11 +129,26 @@ public static class MessagesApi
         translation.Body = request.Body!.Replace("\r\n", "\n").Trim();
         translation.Origin = TranslationOrigin.Human;
         translation.Provider = user.Identity?.Name ?? "coordinator";
+        translation.Path = null;
         translation.At = DateTime.UtcNow;
         if (message.Status == MessageStatus.AwaitingTranslation)
             db.Enqueue(new TranslationSupplied(id, language));
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(MessageStatusView.From((await LoadAsync(db, id, cancellationToken))!));
+    }
+
+    /// <summary>Another attempt for a message waiting for a translation (a provider that was down may be back).</summary>
+    private static async Task<Results<Accepted<MessageAccepted>, ProblemHttpResult>> RetryTranslationAsync(Guid id, RelayDb db, CancellationToken cancellationToken)
+    {
+        var message = await db.Messages.FirstOrDefaultAsync(m => m.Id == id, cancellationToken);
+        if (message is null)
+            return NotFound(id);
+        if (message.Status != MessageStatus.AwaitingTranslation)
+            return TypedResults.Problem(statusCode: 409, title: "Not waiting for a translation.",
+                detail: $"Message {id} is {message.Status}; only a message awaiting a translation can be retried.");
+        db.Enqueue(new TranslationRetryRequested(id));
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Accepted($"/api/messages/{id}", new MessageAccepted(id, message.Status));
     }
 
     public static Task<SolidarityMessage?> LoadAsync(RelayDb db, Guid id, CancellationToken cancellationToken) =>

@@ -81,3 +81,16 @@ public class ModerationRulesTests
         Assert.Equal(ScreeningDecision.Approve, result.Decision);
     }
 }
+
+public class LanguageFlagRuleTests
+{
+    [Fact]
+    public void A_language_flag_from_the_translation_stage_holds_the_message()
+    {
+        var result = ModerationRules.Screen(new ScreenedText("en", "Solidarity", Seeds.Cerrejon.Body), [], new ModerationOptions(),
+            ["language-mismatch: stated en, but the text reads as es (97%)"]);
+
+        Assert.Equal(ScreeningDecision.Hold, result.Decision);
+        Assert.StartsWith("language-mismatch:", Assert.Single(result.Reasons));
+    }
+}

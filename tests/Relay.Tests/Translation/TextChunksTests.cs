@@ -1,5 +1,6 @@
 using Relay.Tests.Support;
 using Relay.Translation;
+using Relay.Translation.Providers;
 
 namespace Relay.Tests.Translation;
 

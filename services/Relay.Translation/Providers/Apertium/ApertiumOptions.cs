@@ -1,4 +1,4 @@
-namespace Relay.Translation.Apertium;
+namespace Relay.Translation.Providers.Apertium;
 
 /// <summary>The "Apertium" section: the self-hosted APY server.</summary>
 public class ApertiumOptions

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Relay.Translation.Apertium;
+namespace Relay.Translation.Providers.Apertium;
 
 /// <summary>The APY HTTP API: <c>/listPairs</c> and <c>/translate</c> (form-encoded; JSON bodies are not accepted).</summary>
 public class ApertiumClient(HttpClient http)
@@ -26,10 +26,18 @@ public class ApertiumClient(HttpClient http)
             new("q", text),
             new("markUnknown", "no"),
         ]);
-        using var response = await http.PostAsync("translate", form, cancellationToken);
+        HttpResponseMessage response;
+        try { response = await http.PostAsync("translate", form, cancellationToken); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TranslationFailedException($"APY did not answer for {pair}: {e.Message}", transient: true, e);
+        }
+        using var _ = response;
         var json = await response.Content.ReadAsStringAsync(cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK)
-            throw new TranslationFailedException($"APY answered {(int)response.StatusCode} for {pair}: {Explain(json)}");
+            // 400 "That pair is not installed" cannot succeed on retry; 503 (pipeline timeout) may.
+            throw new TranslationFailedException($"APY answered {(int)response.StatusCode} for {pair}: {Explain(json)}",
+                transient: (int)response.StatusCode >= 500);
         var answer = JsonSerializer.Deserialize<TranslateResponse>(json)
             ?? throw new TranslationFailedException($"APY answered {pair} with nothing.");
         return answer.ResponseData?.TranslatedText
