@@ -4,5 +4,5 @@ using Relay.Translation;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddRelayServiceDefaults(bus => bus.AddConsumer<TranslateMessageConsumer, TranslateMessageConsumerDefinition>());
-builder.Services.AddTranslation();
+builder.Services.AddTranslation(builder.Configuration);
 builder.Build().Run();

@@ -67,7 +67,9 @@ public sealed class TranslationStage(
 
     private void SettleLanguage(SolidarityMessage message)
     {
-        var text = message.Title + "\n" + message.Body;
+        // A thousand characters tell a language as surely as the whole letter, at a fraction of the cost
+        // (detection runs on the same cores as the translation engines).
+        var text = message.Title + "\n" + (message.Body.Length > 1000 ? message.Body[..1000] : message.Body);
         var detected = detector.Detect(text);
         message.LanguageFlags = [.. LanguageCheck.Flags(message.Language, detected, text, _options)];
         if (message.Language is null)

@@ -20,7 +20,7 @@ public partial class ApertiumTranslatorTests
             ["Apertium:Url"] = LocalServices.ApertiumUrl,
         }).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
-        services.AddTranslation();
+        services.AddTranslation(configuration);
         return services.BuildServiceProvider();
     }
 

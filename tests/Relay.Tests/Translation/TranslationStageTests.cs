@@ -21,7 +21,7 @@ public class TranslationStageTests : IAsyncLifetime
 
     private Task<WorkerHarness> StartWorkerAsync(string apertiumUrl) => WorkerHarness.StartAsync(_database,
         bus => bus.AddConsumer<TranslateMessageConsumer>(),
-        (services, _) => services.AddTranslation(),
+        (services, configuration) => services.AddTranslation(configuration),
         new() { ["Apertium:Url"] = apertiumUrl });
 
     private async Task<SolidarityMessage> MessageAsync(string? language, SeedLetter letter, params string[][] recipientLanguages)

@@ -10,4 +10,7 @@ public class ApertiumOptions
     public int MaxRequestCharacters { get; set; } = 1000;
     /// <summary>How long the list of installed pairs is trusted before it is asked for again.</summary>
     public TimeSpan PairsRefresh { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Attempts per request when APY fails transiently (connection refused, 5xx such as its pipeline timeout).</summary>
+    public int MaxAttempts { get; set; } = 3;
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 }

@@ -1,0 +1,23 @@
+using Relay.Benchmarks;
+
+// Benchmarks compare Relay with the raw limits on the same machine, in the same run.
+// Usage: dotnet Relay.Benchmarks.dll translation [--messages N] [--concurrency C] [--apy URL] [--out FILE]
+var scenario = args.FirstOrDefault() ?? "translation";
+string Option(string name, string fallback) =>
+    args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
+
+return scenario switch
+{
+    "translation" => await TranslationBenchmark.RunAsync(
+        messages: int.Parse(Option("--messages", "120")),
+        concurrency: int.Parse(Option("--concurrency", "8")),
+        apertiumUrl: Option("--apy", "http://127.0.0.1:2737"),
+        output: Option("--out", "")),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Relay.Benchmarks translation [--messages N] [--concurrency C] [--apy URL] [--out FILE]");
+    return 2;
+}
