@@ -23,7 +23,10 @@ public sealed class RelayApplication : WebApplicationFactory<IntakeOptions>, IAs
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
-        _ = Server; // start the host: it writes the coordinator key
+        // Start the host (it writes the coordinator key) off xunit's synchronisation context: the
+        // factory blocks on the host's start, and blocking xunit's few worker threads while the start
+        // awaits continuations posted back to them deadlocks when fixtures start side by side.
+        await Task.Run(() => _ = Server);
     }
 
     public RelayDb OpenDb() => _database.Open();
