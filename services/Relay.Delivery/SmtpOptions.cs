@@ -13,7 +13,10 @@ public class SmtpOptions
     public string? Password { get; set; }
     /// <summary>Connections kept open and reused; one MailKit client each (a client is not thread-safe).</summary>
     public int PoolSize { get; set; } = 2;
+    /// <summary>Longest a connect, authentication or send may take before it counts as a temporary failure.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>A pooled connection idle this long is closed and opened afresh: servers drop idle clients, and a half-closed socket still looks connected.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(20);
 }
 
 /// <summary>The "Mail" section: how Relay's emails present themselves.</summary>

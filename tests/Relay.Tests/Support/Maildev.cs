@@ -6,7 +6,7 @@ namespace Relay.Tests.Support;
 /// <summary>maildev 3's REST API: received mail as JSON, and each message's raw source.</summary>
 public static class Maildev
 {
-    private static readonly HttpClient Http = new() { BaseAddress = new Uri(LocalServices.MaildevUrl) };
+    private static readonly HttpClient Http = new() { BaseAddress = new Uri(LocalServices.MaildevUrl), Timeout = TimeSpan.FromSeconds(10) };
 
     public static async Task<List<JsonElement>> EmailsToAsync(string address)
     {
@@ -21,7 +21,8 @@ public static class Maildev
     /// <summary>Waits until at least <paramref name="count"/> emails reached the address.</summary>
     public static async Task<List<JsonElement>> WaitForAsync(string address, int count = 1, int seconds = 30)
     {
-        for (var i = 0; i < seconds * 4; i++)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
         {
             var emails = await EmailsToAsync(address);
             if (emails.Count >= count)

@@ -45,10 +45,14 @@ public sealed class WorkerHarness : IAsyncDisposable
     {
         var dispatcher = ActivatorUtilities.CreateInstance<OutboxDispatcher>(_provider);
         var total = 0;
-        int claimed;
-        while ((claimed = await dispatcher.DispatchBatchAsync(CancellationToken.None)) > 0)
+        for (var round = 0; round < 50; round++)
+        {
+            var claimed = await dispatcher.DispatchBatchAsync(CancellationToken.None);
+            if (claimed == 0)
+                return total;
             total += claimed;
-        return total;
+        }
+        throw new TimeoutException("The outbox never emptied: publishing keeps failing.");
     }
 
     /// <summary>Publishes an event and waits until the consumer has finished with it (or failed).</summary>
@@ -62,7 +66,8 @@ public sealed class WorkerHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Bus.Stop();
-        await _provider.DisposeAsync();
+        // Bounded, so that a consumer stuck on a service cannot hold the whole test run.
+        await Bus.Stop().WaitAsync(TimeSpan.FromSeconds(30));
+        await _provider.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
     }
 }
