@@ -8,10 +8,12 @@ namespace Relay.Delivery;
 /// <summary>
 /// Emails an approved message to each recipient union. A delivery record exists before anything
 /// is sent and is claimed with a compare-and-swap on its attempt count, so a replayed event or a
-/// second worker never sends a delivery that is sent or being sent. Temporary failures leave the
-/// delivery "deferred" and the event is retried; permanent ones are "failed" with the server's reply.
+/// second worker never sends a delivery that is sent or being sent. A temporary failure leaves the
+/// delivery "deferred" with its next attempt in the database (<see cref="RetrySchedule"/>, run by
+/// <see cref="DeferredDeliveryScheduler"/>), until it is sent or given up; a permanent one is
+/// "failed" with the server's reply. One bad recipient never holds up the others.
 /// </summary>
-public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<MailOptions> mail, ILogger<DeliveryStage> logger)
+public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<MailOptions> mail, IOptions<DeliveryOptions> retries, ILogger<DeliveryStage> logger)
 {
     public async Task RunAsync(Guid messageId, CancellationToken cancellationToken)
     {
@@ -30,17 +32,26 @@ public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<
         }
 
         await CreateDeliveriesAsync(message, cancellationToken);
-        foreach (var delivery in message.Deliveries.Where(d => !DeliveryStatus.IsFinal(d.Status)))
+        var now = DateTime.UtcNow;
+        foreach (var delivery in message.Deliveries.Where(d => IsDue(d, now)).ToList())
             await DeliverAsync(message, delivery, cancellationToken);
 
-        var deferred = message.Deliveries.Count(d => !DeliveryStatus.IsFinal(d.Status));
-        if (deferred > 0)
-            throw new DeliveryDeferredException($"{deferred} deliveries of message {messageId} are deferred and will be retried.");
+        // Decide on what the database says now: another worker may have sent some meanwhile. Each
+        // worker looks after its own sends, so whichever finishes last sees every delivery final.
+        var statuses = await db.Deliveries.AsNoTracking().Where(d => d.MessageId == message.Id)
+            .Select(d => new { d.Status, d.NextAttemptAt }).ToListAsync(cancellationToken);
+        var open = statuses.Where(d => !DeliveryStatus.IsFinal(d.Status)).ToList();
+        if (open.Count > 0)
+        {
+            logger.LogInformation("Message {MessageId}: {Count} deliveries not done yet, next attempt {Next:u}", messageId, open.Count,
+                open.Min(d => d.NextAttemptAt));
+            return;
+        }
 
-        var sent = message.Deliveries.Count(d => d.Status == DeliveryStatus.Sent);
+        var sent = statuses.Count(d => d.Status == DeliveryStatus.Sent);
         message.Status = sent > 0 ? MessageStatus.Delivered : MessageStatus.Failed;
         message.UpdatedAt = DateTime.UtcNow;
-        db.Enqueue(new MessageDelivered(message.Id, sent, message.Deliveries.Count - sent));
+        db.Enqueue(new MessageDelivered(message.Id, sent, statuses.Count - sent));
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("Message {MessageId} {Status}: {Sent} of {Count} sent", messageId, message.Status, sent, message.Deliveries.Count);
     }
@@ -67,10 +78,17 @@ public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<
 
     private async Task DeliverAsync(SolidarityMessage message, Storage.Delivery delivery, CancellationToken cancellationToken)
     {
-        // Claim: only the worker that moves the attempt count from what it read may send.
+        // Claim: only the worker that moves the attempt count from what it read may send, and the
+        // claim holds the delivery for a lease (no one else finds it due meanwhile). If this worker
+        // dies mid-send, the lease ends and the delivery is due again.
+        var now = DateTime.UtcNow;
+        var lease = now + Lease;
         var claimed = await db.Deliveries
-            .Where(d => d.Id == delivery.Id && d.Attempts == delivery.Attempts && d.Status == delivery.Status)
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Attempts, d => d.Attempts + 1), cancellationToken);
+            .Where(d => d.Id == delivery.Id && d.Attempts == delivery.Attempts && d.Status == delivery.Status
+                && (d.NextAttemptAt == null || d.NextAttemptAt <= now))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Attempts, d => d.Attempts + 1)
+                .SetProperty(d => d.NextAttemptAt, lease), cancellationToken);
         if (claimed == 0)
         {
             await db.Entry(delivery).ReloadAsync(cancellationToken);
@@ -81,24 +99,37 @@ public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<
                 "sending again may repeat it (same Message-ID <{EmailMessageId}>)", delivery.Id, message.Id, delivery.Address, delivery.Attempts, delivery.EmailMessageId);
         // The database already holds the new count: keep the tracked entity in step without writing it again.
         db.Entry(delivery).Property(d => d.Attempts).OriginalValue = ++delivery.Attempts;
+        db.Entry(delivery).Property(d => d.NextAttemptAt).OriginalValue = delivery.NextAttemptAt = lease;
+        delivery.FirstAttemptAt ??= DateTime.UtcNow;
 
         var recipient = message.Recipients.First(r => r.UnionId == delivery.RecipientUnionId).Union!;
         var email = MailComposer.Compose(Draft(message, recipient), mail.Value);
         try
         {
             var reply = await smtp.SendAsync(email, cancellationToken);
-            (delivery.Status, delivery.Detail) = (DeliveryStatus.Sent, reply);
+            (delivery.Status, delivery.Detail, delivery.NextAttemptAt) = (DeliveryStatus.Sent, reply, null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var outcome = DeliveryOutcome.Classify(e);
-            (delivery.Status, delivery.Detail) = (outcome.Permanent ? DeliveryStatus.Failed : DeliveryStatus.Deferred, outcome.Detail);
-            db.Enqueue(new DeliveryFailed(message.Id, recipient.Id, outcome.Detail, outcome.Permanent));
+            var next = outcome.Permanent ? null : RetrySchedule.NextAttempt(delivery.Attempts, delivery.FirstAttemptAt!.Value, DateTime.UtcNow, retries.Value);
+            var gaveUp = !outcome.Permanent && next is null;
+            var detail = gaveUp ? $"gave up after {delivery.Attempts} attempts over {retries.Value.GiveUpAfter.TotalDays:0.#} days; last: {outcome.Detail}" : outcome.Detail;
+            (delivery.Status, delivery.Detail, delivery.NextAttemptAt) = (next is null ? DeliveryStatus.Failed : DeliveryStatus.Deferred, detail, next);
+            db.Enqueue(new DeliveryFailed(message.Id, recipient.Id, detail, next is null));
             logger.LogWarning("Delivery {DeliveryId} to {Address} {Status}: {Detail}", delivery.Id, delivery.Address, delivery.Status, outcome.Detail);
         }
         delivery.At = DateTime.UtcNow;
         await db.SaveChangesAsync(CancellationToken.None);
     }
+
+    /// <summary>How long a claimed delivery is held by the worker sending it: longer than any SMTP exchange may take.</summary>
+    private TimeSpan Lease => smtp.Timeout + TimeSpan.FromMinutes(1);
+
+    /// <summary>Pending or deferred, and not held by a claim or waiting for its next attempt.</summary>
+    public static bool IsDue(Storage.Delivery delivery, DateTime now) =>
+        delivery.Status is DeliveryStatus.Pending or DeliveryStatus.Deferred
+        && (delivery.NextAttemptAt is null || delivery.NextAttemptAt <= now);
 
     private static EmailDraft Draft(SolidarityMessage message, Union recipient)
     {
@@ -112,5 +143,3 @@ public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<
             new EmailText(message.Language ?? "und", message.Title, message.Body));
     }
 }
-
-public sealed class DeliveryDeferredException(string message) : Exception(message);

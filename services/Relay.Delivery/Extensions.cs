@@ -7,7 +7,10 @@ public static class Extensions
         services.AddOptions<SmtpOptions>().BindConfiguration("Smtp");
         services.AddOptions<MailOptions>().BindConfiguration("Mail");
         services.AddSingleton<SmtpConnectionPool>();
+        services.AddOptions<DeliveryOptions>().BindConfiguration("Delivery");
         services.AddScoped<DeliveryStage>();
+        services.AddSingleton<DeferredDeliveryScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeferredDeliveryScheduler>());
         return services;
     }
 }

@@ -16,6 +16,9 @@ public sealed class SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<Sm
     private readonly ConcurrentBag<(SmtpClient Client, DateTime Since)> _idle = [];
     private readonly SemaphoreSlim _slots = new(Math.Max(1, options.Value.PoolSize));
 
+    /// <summary>The longest one send may take (connect, authenticate, transfer).</summary>
+    public TimeSpan Timeout => _options.Timeout;
+
     /// <summary>Sends one message and returns the server's reply to its DATA.</summary>
     /// <exception cref="SmtpCommandException">The server refused the sender, a recipient or the message.</exception>
     /// <exception cref="SmtpProtocolException">The conversation broke.</exception>

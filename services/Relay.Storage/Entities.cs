@@ -118,6 +118,10 @@ public class Delivery
     public string? Detail { get; set; }
     public int Attempts { get; set; }
     public DateTime At { get; set; }
+    /// <summary>When the first attempt was made; a deferred delivery is given up a set time after it.</summary>
+    public DateTime? FirstAttemptAt { get; set; }
+    /// <summary>When a deferred delivery is tried again (kept in the database, so it survives restarts).</summary>
+    public DateTime? NextAttemptAt { get; set; }
     /// <summary>Stable per (message, recipient), so a redelivery is recognisable.</summary>
     public required string EmailMessageId { get; set; }
 }

@@ -77,6 +77,7 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
         {
             e.ToTable("deliveries");
             e.HasIndex(d => new { d.MessageId, d.RecipientUnionId, d.Address }).IsUnique();
+            e.HasIndex(d => new { d.Status, d.NextAttemptAt });
             e.Property(d => d.Status).HasMaxLength(16);
         });
 

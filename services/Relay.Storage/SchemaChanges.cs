@@ -77,6 +77,17 @@ public static class SchemaChanges
                     "Requests" integer NOT NULL,
                     CONSTRAINT "PK_provider_usage" PRIMARY KEY ("Provider", "Day"));
                 """),
+        new(3, "delivery retry schedule kept in the database",
+            Sqlite: """
+                ALTER TABLE "deliveries" ADD COLUMN "FirstAttemptAt" TEXT NULL;
+                ALTER TABLE "deliveries" ADD COLUMN "NextAttemptAt" TEXT NULL;
+                CREATE INDEX "IX_deliveries_Status_NextAttemptAt" ON "deliveries" ("Status", "NextAttemptAt");
+                """,
+            Postgres: """
+                ALTER TABLE deliveries ADD COLUMN "FirstAttemptAt" timestamp with time zone;
+                ALTER TABLE deliveries ADD COLUMN "NextAttemptAt" timestamp with time zone;
+                CREATE INDEX "IX_deliveries_Status_NextAttemptAt" ON deliveries ("Status", "NextAttemptAt");
+                """),
     ];
 
     public static int Latest => All.Count == 0 ? 1 : All.Max(c => c.Version);

@@ -30,7 +30,7 @@ public sealed record MessageStatusView(
         new ModerationView(m.ModerationDecision, m.ModerationReasons, m.DecidedBy),
         m.Deliveries.OrderBy(d => d.At).Select(d => new DeliveryView(d.RecipientUnionId,
             m.Recipients.FirstOrDefault(r => r.UnionId == d.RecipientUnionId)?.Union?.Name,
-            d.Language, d.Status, d.Detail, d.Attempts, d.At)).ToList(),
+            d.Language, d.Status, d.Detail, d.Attempts, d.At, d.NextAttemptAt)).ToList(),
         new PublicationView(m.PublicationUrl, m.PublishedAt));
 }
 
@@ -38,5 +38,6 @@ public sealed record UnionRef(Guid Id, string? Name);
 /// <summary>A translation: <c>origin</c> machine or human; a pivoted one names the languages it went through (<c>path</c> "fr>es>pt").</summary>
 public sealed record TranslationView(string Language, string Title, string Body, string Origin, string Provider, bool Pivoted, string? Path, DateTime At);
 public sealed record ModerationView(string? Decision, IReadOnlyList<string> Reasons, string? DecidedBy);
-public sealed record DeliveryView(Guid Recipient, string? RecipientName, string Language, string Status, string? Detail, int Attempts, DateTime At);
+/// <summary>A delivery: <c>detail</c> is the last SMTP reply or error; a deferred one says when it is tried next.</summary>
+public sealed record DeliveryView(Guid Recipient, string? RecipientName, string Language, string Status, string? Detail, int Attempts, DateTime At, DateTime? NextAttemptAt);
 public sealed record PublicationView(string? Url, DateTime? PublishedAt);

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
 using Relay.Contracts;
 using Relay.Delivery;
@@ -17,7 +18,8 @@ public class DeliveryStageTests : IAsyncLifetime
 
     private Task<WorkerHarness> StartAsync(int smtpPort) => WorkerHarness.StartAsync(_database,
         bus => bus.AddConsumer<DeliverMessageConsumer>(), (services, _) => services.AddEmailDelivery(),
-        new() { ["Smtp:Port"] = smtpPort.ToString(), ["Smtp:Host"] = "127.0.0.1" });
+        // The scheduler runs only when a test calls it.
+        new() { ["Smtp:Port"] = smtpPort.ToString(), ["Smtp:Host"] = "127.0.0.1", ["Delivery:ScanInterval"] = "01:00:00" });
 
     private async Task<(SolidarityMessage Message, Union Spanish, Union English)> ApprovedAsync()
     {
@@ -55,27 +57,79 @@ public class DeliveryStageTests : IAsyncLifetime
         Assert.True(await worker.Bus.WasPublishedAsync<MessageDelivered>(m => m.Context.Message.MessageId == message.Id && m.Context.Message.Sent == 2));
     }
 
-    [Fact]
-    public async Task An_unreachable_mail_server_leaves_the_deliveries_deferred_and_visible()
+    private static int ClosedPort()
     {
-        using var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        closed.Start();
-        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
-        closed.Stop(); // nothing listens there now
-        await using var worker = await StartAsync(port);
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port; // nothing listens there once stopped
+    }
+
+    [Fact]
+    public async Task An_unreachable_mail_server_defers_the_deliveries_with_their_next_attempt_in_the_database()
+    {
+        await using var worker = await StartAsync(ClosedPort());
         var (message, _, _) = await ApprovedAsync();
+        var before = DateTime.UtcNow;
 
         await worker.ConsumeAsync(new MessageApproved(message.Id, "rules"));
 
-        Assert.True(await worker.Bus.WasConsumedAsync<MessageApproved>(m => m.Exception is DeliveryDeferredException));
+        Assert.False(await worker.Bus.WasConsumedAsync<MessageApproved>(m => m.Exception is not null, seconds: 1));
         await using var db = _database.Open();
         var stored = await db.Messages.Include(m => m.Deliveries).SingleAsync(m => m.Id == message.Id);
         Assert.Equal(MessageStatus.Approved, stored.Status);
         Assert.Equal(2, stored.Deliveries.Count);
         Assert.All(stored.Deliveries, d =>
         {
-            Assert.Equal(DeliveryStatus.Deferred, d.Status);
+            Assert.Equal((DeliveryStatus.Deferred, 1), (d.Status, d.Attempts));
             Assert.False(string.IsNullOrEmpty(d.Detail));
+            Assert.InRange(d.NextAttemptAt!.Value, before.AddSeconds(59), DateTime.UtcNow.AddSeconds(61));
+        });
+    }
+
+    [Fact]
+    public async Task A_deferred_delivery_is_sent_when_it_is_due_and_the_server_is_back()
+    {
+        var (message, spanish, _) = await ApprovedAsync();
+        await using (var down = await StartAsync(ClosedPort()))
+            await down.ConsumeAsync(new MessageApproved(message.Id, "rules"));
+        await using (var db = _database.Open())
+            await db.Deliveries.Where(d => d.MessageId == message.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, DateTime.UtcNow.AddSeconds(-1)));
+
+        // A new worker (a restart): the schedule is in the database, not in the process that failed.
+        await using var worker = await StartAsync(LocalServices.SmtpPort);
+        var scheduler = worker.Services.GetRequiredService<DeferredDeliveryScheduler>();
+        Assert.Equal(1, await scheduler.RetryDueAsync(CancellationToken.None));
+
+        Assert.Single(await Maildev.WaitForAsync(spanish.Email));
+        await using var check = _database.Open();
+        var stored = await check.Messages.Include(m => m.Deliveries).SingleAsync(m => m.Id == message.Id);
+        Assert.True(stored.Status == MessageStatus.Delivered, string.Join("; ", stored.Deliveries.Select(d => $"{d.Status} {d.Attempts} {d.NextAttemptAt:o} {d.Detail}")));
+        Assert.All(stored.Deliveries, d => Assert.Equal((DeliveryStatus.Sent, 2, (DateTime?)null), (d.Status, d.Attempts, d.NextAttemptAt)));
+        Assert.Equal(0, await scheduler.RetryDueAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_delivery_failing_for_longer_than_allowed_is_given_up_and_says_why()
+    {
+        var (message, _, _) = await ApprovedAsync();
+        await using (var down = await StartAsync(ClosedPort()))
+        {
+            await down.ConsumeAsync(new MessageApproved(message.Id, "rules"));
+            await using (var db = _database.Open())
+                await db.Deliveries.Where(d => d.MessageId == message.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.FirstAttemptAt, DateTime.UtcNow.AddDays(-4))
+                    .SetProperty(d => d.NextAttemptAt, DateTime.UtcNow.AddSeconds(-1)));
+            await down.Services.GetRequiredService<DeferredDeliveryScheduler>().RetryDueAsync(CancellationToken.None);
+        }
+
+        await using var check = _database.Open();
+        var stored = await check.Messages.Include(m => m.Deliveries).SingleAsync(m => m.Id == message.Id);
+        Assert.Equal(MessageStatus.Failed, stored.Status);
+        Assert.All(stored.Deliveries, d =>
+        {
+            Assert.Equal(DeliveryStatus.Failed, d.Status);
+            Assert.StartsWith("gave up after 2 attempts over 3 days", d.Detail);
         });
     }
 }
