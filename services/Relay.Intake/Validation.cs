@@ -25,5 +25,14 @@ public sealed class Validation
         detail: string.Join(" ", _errors.SelectMany(e => e.Value)),
         title: "The request is not valid.");
 
+    /// <summary>A required one-line text such as a name: present, at most <paramref name="max"/> characters, no CR or LF.</summary>
+    public Validation RequiredLine(string field, string? value, string whenEmpty, int max = 200)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            return Add(field, whenEmpty);
+        return Check(value.Trim().Length <= max, field, $"The {field} is longer than {max} characters.")
+            .Check(!HasLineBreak(value), field, $"The {field} may not contain line breaks.");
+    }
+
     public static bool HasLineBreak(string? value) => value is not null && value.AsSpan().IndexOfAny('\r', '\n') >= 0;
 }

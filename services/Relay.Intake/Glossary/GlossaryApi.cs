@@ -96,12 +96,7 @@ public static class GlossaryApi
 
     public static Validation Validate(GlossaryTermRequest request)
     {
-        var v = new Validation();
-        if (string.IsNullOrWhiteSpace(request.Term))
-            v.Add("term", "The term is empty.");
-        else
-            v.Check(request.Term.Trim().Length <= 200, "term", "The term is longer than 200 characters.")
-             .Check(!Validation.HasLineBreak(request.Term), "term", "The term may not contain line breaks.");
+        var v = new Validation().RequiredLine("term", request.Term, "The term is empty.");
         foreach (var (language, text) in request.Renderings ?? [])
         {
             v.Check(LanguageTags.IsValid(language), "renderings", $"'{language}' is not a BCP-47 language code.")

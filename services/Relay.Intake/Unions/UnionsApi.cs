@@ -58,12 +58,7 @@ public static class UnionsApi
 
     public static Validation Validate(CreateUnionRequest request)
     {
-        var v = new Validation();
-        if (string.IsNullOrWhiteSpace(request.Name))
-            v.Add("name", "A union needs a name.");
-        else
-            v.Check(request.Name.Trim().Length <= 200, "name", "The name is longer than 200 characters.")
-             .Check(!Validation.HasLineBreak(request.Name), "name", "The name may not contain line breaks.");
+        var v = new Validation().RequiredLine("name", request.Name, "A union needs a name.");
 
         if (!IsCountry(request.Country))
             v.Add("country", $"'{request.Country}' is not an ISO 3166 alpha-2 country code (such as CO or UA).");

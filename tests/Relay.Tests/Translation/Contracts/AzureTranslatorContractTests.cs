@@ -6,40 +6,27 @@ using Relay.Translation.Providers;
 namespace Relay.Tests.Translation.Contracts;
 
 /// <summary>Azure Translator v3 against a local server replaying its documented answers and errors.</summary>
-public class AzureTranslatorContractTests : IAsyncLifetime
+public class AzureTranslatorContractTests() : ProviderContractTests(Documented)
 {
-    private FakeProviderServer _server = null!;
-    private readonly List<ServiceProvider> _hosts = [];
-
-    public async Task InitializeAsync() => _server = await FakeProviderServer.StartAsync(Documented);
-
-    public async Task DisposeAsync()
-    {
-        foreach (var host in _hosts)
-            await host.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
     private ITranslationProvider Azure(string? endpoint = null, Action<Dictionary<string, string?>>? configure = null)
     {
         var settings = ProviderHost.FastRetries("Azure");
-        settings["Azure:Endpoint"] = endpoint ?? _server.Url;
+        settings["Azure:Endpoint"] = endpoint ?? Server.Url;
         settings["Azure:Key"] = "test-key";
         settings["Azure:Region"] = "westeurope";
         configure?.Invoke(settings);
-        var host = ProviderHost.Build(settings);
-        _hosts.Add(host);
+        var host = Host(settings);
         return host.Provider("azure");
     }
 
-    private IReadOnlyList<RecordedRequest> Translations => _server.RequestsTo("/translate");
+    private IReadOnlyList<RecordedRequest> Translations => Server.RequestsTo("/translate");
 
     [Fact]
     public async Task Every_target_goes_in_one_request_with_key_region_version_and_from()
     {
         var result = await Azure().TranslateAsync(["Hello", "Solidarity!"], "en", ["es", "uk", "fr"], CancellationToken.None);
 
-        var request = Assert.Single(_server.Requests);
+        var request = Assert.Single(Server.Requests);
         Assert.Equal("POST", request.Method);
         Assert.Equal("/translate", request.Path);
         Assert.Equal("3.0", request.QueryValue("api-version"));
@@ -61,14 +48,14 @@ public class AzureTranslatorContractTests : IAsyncLifetime
     {
         await Azure(configure: s => s.Remove("Azure:Region")).TranslateAsync(["Hello"], "en", ["es"], CancellationToken.None);
 
-        Assert.Null(Assert.Single(_server.Requests).Header("Ocp-Apim-Subscription-Region"));
+        Assert.Null(Assert.Single(Server.Requests).Header("Ocp-Apim-Subscription-Region"));
     }
 
     [Fact]
     public async Task The_documented_answer_is_read_per_target_in_text_order()
     {
         // The shape from Translator's reference, detectedLanguage included.
-        _server.AnswerNext("/translate", 200, """
+        Server.AnswerNext("/translate", 200, """
             [
               {"detectedLanguage":{"language":"en","score":1.0},
                "translations":[{"text":"Hola","to":"es"},{"text":"Привіт","to":"uk"}]},
@@ -132,7 +119,7 @@ public class AzureTranslatorContractTests : IAsyncLifetime
     [Fact]
     public async Task A_429_and_a_503_are_retried_then_the_answer_is_used()
     {
-        _server.AnswerNext("/translate", 429, """{"error":{"code":429001,"message":"The server rejected the request because the client has exceeded request limits."}}""", retryAfter: "0")
+        Server.AnswerNext("/translate", 429, """{"error":{"code":429001,"message":"The server rejected the request because the client has exceeded request limits."}}""", retryAfter: "0")
                .AnswerNext("/translate", 503, """{"error":{"code":503000,"message":"The service is temporarily unavailable."}}""");
 
         var result = await Azure().TranslateAsync(["Hello"], "en", ["es"], CancellationToken.None);
@@ -144,7 +131,7 @@ public class AzureTranslatorContractTests : IAsyncLifetime
     [Fact]
     public async Task Retry_after_is_honoured()
     {
-        _server.AnswerNext("/translate", 429, """{"error":{"code":429001,"message":"Too many requests."}}""", retryAfter: "1");
+        Server.AnswerNext("/translate", 429, """{"error":{"code":429001,"message":"Too many requests."}}""", retryAfter: "1");
         var azure = Azure();
 
         var clock = Stopwatch.StartNew();
@@ -158,7 +145,7 @@ public class AzureTranslatorContractTests : IAsyncLifetime
     public async Task Persistent_429_gives_up_after_four_attempts_as_transient()
     {
         for (var i = 0; i < 4; i++)
-            _server.AnswerNext("/translate", 429, """{"error":{"code":429001,"message":"Too many requests."}}""", retryAfter: "0");
+            Server.AnswerNext("/translate", 429, """{"error":{"code":429001,"message":"Too many requests."}}""", retryAfter: "0");
 
         var failure = await Assert.ThrowsAsync<TranslationFailedException>(
             () => Azure().TranslateAsync(["Hello"], "en", ["es"], CancellationToken.None));
@@ -175,7 +162,7 @@ public class AzureTranslatorContractTests : IAsyncLifetime
     [InlineData(415, 415000, "The Content-Type header is missing or invalid.")]
     public async Task Refusals_are_not_retried_and_not_transient(int status, int code, string message)
     {
-        _server.AnswerNext("/translate", status, JsonSerializer.Serialize(new { error = new { code, message } }));
+        Server.AnswerNext("/translate", status, JsonSerializer.Serialize(new { error = new { code, message } }));
 
         var failure = await Assert.ThrowsAsync<TranslationFailedException>(
             () => Azure().TranslateAsync(["Hello"], "en", ["es"], CancellationToken.None));
@@ -189,7 +176,7 @@ public class AzureTranslatorContractTests : IAsyncLifetime
     [Fact]
     public async Task An_attempt_that_hangs_is_abandoned_and_retried()
     {
-        _server.AnswerNext("/translate", 200, "[]", delay: TimeSpan.FromSeconds(10));
+        Server.AnswerNext("/translate", 200, "[]", delay: TimeSpan.FromSeconds(10));
 
         var result = await Azure(configure: s => s["Azure:RequestTimeout"] = "00:00:00.300")
             .TranslateAsync(["Hello"], "en", ["es"], CancellationToken.None);
@@ -201,7 +188,7 @@ public class AzureTranslatorContractTests : IAsyncLifetime
     [Fact]
     public async Task An_answer_missing_an_element_or_a_target_is_refused()
     {
-        _server.AnswerNext("/translate", 200, """[{"translations":[{"text":"Hola","to":"es"},{"text":"Привіт","to":"uk"}]}]""")
+        Server.AnswerNext("/translate", 200, """[{"translations":[{"text":"Hola","to":"es"},{"text":"Привіт","to":"uk"}]}]""")
                .AnswerNext("/translate", 200, """[{"translations":[{"text":"Hola","to":"es"}]},{"translations":[{"text":"Adiós","to":"es"}]}]""");
         var azure = Azure();
 
@@ -230,7 +217,7 @@ public class AzureTranslatorContractTests : IAsyncLifetime
         var pairs = await azure.PairsAsync(CancellationToken.None);
         await azure.PairsAsync(CancellationToken.None);
 
-        var request = Assert.Single(_server.Requests);
+        var request = Assert.Single(Server.Requests);
         Assert.Equal("/languages", request.Path);
         Assert.Equal("3.0", request.QueryValue("api-version"));
         Assert.Equal("translation", request.QueryValue("scope"));
@@ -247,7 +234,7 @@ public class AzureTranslatorContractTests : IAsyncLifetime
     {
         var pairs = await Azure(configure: s => s["Azure:Languages"] = "en, es,uk").PairsAsync(CancellationToken.None);
 
-        Assert.Empty(_server.Requests);
+        Assert.Empty(Server.Requests);
         Assert.Equal(6, pairs.Count);
         Assert.Contains(new LanguagePair("es", "uk"), pairs);
     }
@@ -255,11 +242,11 @@ public class AzureTranslatorContractTests : IAsyncLifetime
     [Fact]
     public async Task A_custom_endpoint_keeps_its_path()
     {
-        var azure = Azure(endpoint: _server.Url + "/translator/text/v3.0");
+        var azure = Azure(endpoint: Server.Url + "/translator/text/v3.0");
 
         await azure.TranslateAsync(["Hello"], "en", ["es"], CancellationToken.None);
 
-        var request = Assert.Single(_server.Requests);
+        var request = Assert.Single(Server.Requests);
         Assert.Equal("/translator/text/v3.0/translate", request.Path);
         Assert.Equal("en", request.QueryValue("from"));
     }

@@ -6,36 +6,17 @@ using Relay.Translation.Providers.DeepL;
 namespace Relay.Tests.Translation.Contracts;
 
 /// <summary>DeepL API v2 against a local server replaying its documented answers and errors.</summary>
-public class DeepLContractTests : IAsyncLifetime
+public class DeepLContractTests() : ProviderContractTests(Documented)
 {
-    private FakeProviderServer _server = null!;
-    private readonly List<ServiceProvider> _hosts = [];
-
-    public async Task InitializeAsync() => _server = await FakeProviderServer.StartAsync(Documented);
-
-    public async Task DisposeAsync()
-    {
-        foreach (var host in _hosts)
-            await host.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
-    private ServiceProvider Host(Dictionary<string, string?> settings)
-    {
-        var host = ProviderHost.Build(settings);
-        _hosts.Add(host);
-        return host;
-    }
-
     private ITranslationProvider DeepL()
     {
         var settings = ProviderHost.FastRetries("DeepL");
         settings["DeepL:Key"] = "0c1d2e3f-test:fx";
-        settings["DeepL:Url"] = _server.Url;
+        settings["DeepL:Url"] = Server.Url;
         return Host(settings).Provider("deepl");
     }
 
-    private IReadOnlyList<RecordedRequest> Translations => _server.RequestsTo("/v2/translate");
+    private IReadOnlyList<RecordedRequest> Translations => Server.RequestsTo("/v2/translate");
 
     [Fact]
     public async Task Requests_carry_the_key_and_upper_case_language_codes()
@@ -56,7 +37,7 @@ public class DeepLContractTests : IAsyncLifetime
     [Fact]
     public async Task The_documented_answer_is_read_in_text_order()
     {
-        _server.AnswerNext("/v2/translate", 200, """
+        Server.AnswerNext("/v2/translate", 200, """
             {"translations":[{"detected_source_language":"EN","text":"Hallo, Welt!"},{"detected_source_language":"EN","text":"Solidarität!"}]}
             """);
 
@@ -82,7 +63,7 @@ public class DeepLContractTests : IAsyncLifetime
     [Fact]
     public async Task Quota_exceeded_456_is_not_retried_and_not_transient()
     {
-        _server.AnswerNext("/v2/translate", 456, """{"message":"Quota exceeded"}""");
+        Server.AnswerNext("/v2/translate", 456, """{"message":"Quota exceeded"}""");
 
         var failure = await Assert.ThrowsAsync<TranslationFailedException>(
             () => DeepL().TranslateAsync(["Hello"], "en", ["es"], CancellationToken.None));
@@ -95,7 +76,7 @@ public class DeepLContractTests : IAsyncLifetime
     [Fact]
     public async Task A_503_and_a_429_are_retried()
     {
-        _server.AnswerNext("/v2/translate", 503, """{"message":"Service unavailable"}""")
+        Server.AnswerNext("/v2/translate", 503, """{"message":"Service unavailable"}""")
                .AnswerNext("/v2/translate", 429, """{"message":"Too many requests"}""", retryAfter: "0");
 
         var result = await DeepL().TranslateAsync(["Hello"], "en", ["es"], CancellationToken.None);
@@ -109,7 +90,7 @@ public class DeepLContractTests : IAsyncLifetime
     {
         var pairs = await DeepL().PairsAsync(CancellationToken.None);
 
-        var requests = _server.RequestsTo("/v2/languages");
+        var requests = Server.RequestsTo("/v2/languages");
         Assert.Equal(["source", "target"], requests.Select(r => r.QueryValue("type")));
         Assert.All(requests, r => Assert.StartsWith("DeepL-Auth-Key ", r.Header("Authorization")));
         Assert.Equal(

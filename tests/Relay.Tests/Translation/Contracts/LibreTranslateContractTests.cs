@@ -5,31 +5,18 @@ using Relay.Translation.Providers;
 namespace Relay.Tests.Translation.Contracts;
 
 /// <summary>LibreTranslate against a local server replaying its documented answers and errors.</summary>
-public class LibreTranslateContractTests : IAsyncLifetime
+public class LibreTranslateContractTests() : ProviderContractTests(Documented)
 {
-    private FakeProviderServer _server = null!;
-    private readonly List<ServiceProvider> _hosts = [];
-
-    public async Task InitializeAsync() => _server = await FakeProviderServer.StartAsync(Documented);
-
-    public async Task DisposeAsync()
-    {
-        foreach (var host in _hosts)
-            await host.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
     private ITranslationProvider Libre(Action<Dictionary<string, string?>>? configure = null)
     {
         var settings = ProviderHost.FastRetries("LibreTranslate");
-        settings["LibreTranslate:Url"] = _server.Url;
+        settings["LibreTranslate:Url"] = Server.Url;
         configure?.Invoke(settings);
-        var host = ProviderHost.Build(settings);
-        _hosts.Add(host);
+        var host = Host(settings);
         return host.Provider("libretranslate");
     }
 
-    private IReadOnlyList<RecordedRequest> Translations => _server.RequestsTo("/translate");
+    private IReadOnlyList<RecordedRequest> Translations => Server.RequestsTo("/translate");
 
     [Fact]
     public async Task Texts_go_as_a_q_array_one_request_per_target_with_the_key()
@@ -76,7 +63,7 @@ public class LibreTranslateContractTests : IAsyncLifetime
     [Fact]
     public async Task Slowdown_429_is_retried()
     {
-        _server.AnswerNext("/translate", 429, """{"error":"Slowdown: 30 per 1 minute"}""");
+        Server.AnswerNext("/translate", 429, """{"error":"Slowdown: 30 per 1 minute"}""");
 
         var result = await Libre().TranslateAsync(["Hello"], "en", ["es"], CancellationToken.None);
 
@@ -87,7 +74,7 @@ public class LibreTranslateContractTests : IAsyncLifetime
     [Fact]
     public async Task A_bad_request_is_not_retried_and_not_transient()
     {
-        _server.AnswerNext("/translate", 400, """{"error":"xx is not supported"}""");
+        Server.AnswerNext("/translate", 400, """{"error":"xx is not supported"}""");
 
         var failure = await Assert.ThrowsAsync<TranslationFailedException>(
             () => Libre().TranslateAsync(["Hello"], "en", ["xx"], CancellationToken.None));
@@ -102,7 +89,7 @@ public class LibreTranslateContractTests : IAsyncLifetime
     {
         var pairs = await Libre().PairsAsync(CancellationToken.None);
 
-        Assert.Equal("/languages", Assert.Single(_server.Requests).Path);
+        Assert.Equal("/languages", Assert.Single(Server.Requests).Path);
         Assert.Equal(
             new HashSet<LanguagePair> { new("en", "es"), new("en", "uk"), new("es", "en"), new("uk", "en") },
             pairs.ToHashSet());
