@@ -63,11 +63,19 @@ public record MessageRejected(Guid MessageId, string Reason, string RejectedBy);
 /// <param name="Permanent">True for a permanent failure (5xx), false when it will be retried.</param>
 public record DeliveryFailed(Guid MessageId, Guid RecipientUnionId, string Detail, bool Permanent);
 
-/// <summary>Every delivery of the message reached a final state.</summary>
+/// <summary>Every delivery of the message reached a final state. Consumed by the email stage, which tells the sending union.</summary>
 /// <param name="MessageId">The solidarity message.</param>
 /// <param name="Sent">Deliveries accepted by the recipient's mail server.</param>
-/// <param name="Failed">Deliveries that failed permanently.</param>
+/// <param name="Failed">Deliveries that failed permanently or were suppressed.</param>
+[MustBeRouted]
 public record MessageDelivered(Guid MessageId, int Sent, int Failed);
+
+/// <summary>A union no longer receives messages: it opted out, or its address kept bouncing. Consumed by the email stage, which tells the coordinators.</summary>
+/// <param name="UnionId">The union.</param>
+/// <param name="Reason">Why, in words a coordinator can act on.</param>
+/// <param name="ByBounces">True when Relay suppressed it because of bounces, false when the union opted out.</param>
+[MustBeRouted]
+public record UnionSuppressed(Guid UnionId, string Reason, bool ByBounces);
 
 /// <summary>The message is on the public site.</summary>
 /// <param name="MessageId">The solidarity message.</param>

@@ -44,15 +44,19 @@ install_runtime() {
 
 # --- secrets: generated once per checkout, never committed ---------------------------------
 
+random_secret() { head -c "$1" /dev/urandom | base64 | tr -dc 'A-Za-z0-9'; }
+
 secrets() {
-  if [ ! -f "$STATE/secrets.env" ]; then
-    umask 077
-    printf 'RABBITMQ_PASSWORD=%s\n' "$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" >"$STATE/secrets.env"
-    umask 022
-  fi
+  # Each secret is generated once (an older checkout's file gains the ones it lacks).
+  umask 077
+  touch "$STATE/secrets.env"
+  grep -q '^RABBITMQ_PASSWORD=' "$STATE/secrets.env" || printf 'RABBITMQ_PASSWORD=%s\n' "$(random_secret 24)" >>"$STATE/secrets.env"
+  grep -q '^LINK_SECRET=' "$STATE/secrets.env" || printf 'LINK_SECRET=%s\n' "$(random_secret 48)" >>"$STATE/secrets.env"
+  grep -q '^IMAP_PASSWORD=' "$STATE/secrets.env" || printf 'IMAP_PASSWORD=%s\n' "$(random_secret 18)" >>"$STATE/secrets.env"
+  umask 022
   # shellcheck disable=SC1091
   . "$STATE/secrets.env"
-  export RABBITMQ_PASSWORD
+  export RABBITMQ_PASSWORD LINK_SECRET IMAP_PASSWORD
 }
 
 # --- processes --------------------------------------------------------------------------------
@@ -162,6 +166,56 @@ start_maildev() {
   wait_for "maildev" 30 curl -fsS "http://127.0.0.1:$MAILDEV_WEB_PORT/api/healthz"
 }
 
+# --- dovecot (the bounce mailbox the tests read over IMAP) ------------------------------------
+
+IMAP_PORT=${IMAP_PORT:-1143}
+IMAP_USER=bounces@relay.test
+
+start_dovecot() {
+  if is_running dovecot; then return 0; fi
+  [ -x /usr/sbin/dovecot ] || apt_install dovecot-imapd
+  secrets
+  # The mail processes run as the dovecot user, which must reach the Maildir: outside the clone,
+  # which may sit in a private folder, like PostgreSQL's data.
+  local dir
+  dir=/var/tmp/relay-dovecot-$(echo "$ROOT" | md5sum | cut -c1-8)
+  mkdir -p "$dir/run" "$dir/state" "$dir/mail"
+  chown dovecot:dovecot "$dir/mail"
+  printf '%s:{PLAIN}%s\n' "$IMAP_USER" "$IMAP_PASSWORD" >"$dir/users"
+  chown dovecot:dovecot "$dir/users" && chmod 600 "$dir/users"
+  cat >"$dir/dovecot.conf" <<CONF
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $LOGS/dovecot.log
+first_valid_uid = 1
+mail_uid = dovecot
+mail_gid = dovecot
+mail_location = maildir:$dir/mail/%u
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $dir/users
+}
+userdb {
+  driver = static
+  args = home=$dir/mail/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+}
+CONF
+  log "starting dovecot (IMAP 127.0.0.1:$IMAP_PORT)"
+  start_bg dovecot /usr/sbin/dovecot -c "$dir/dovecot.conf" -F
+  wait_for "dovecot" 30 port_open "$IMAP_PORT"
+}
+
 # --- PostgreSQL (the tests' second storage provider) ------------------------------------------
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -212,6 +266,7 @@ start_relay() {
     "Smtp__Host=127.0.0.1" "Smtp__Port=$SMTP_PORT"
     "Intake__CoordinatorKeyFile=$STATE/coordinator.key"
     "Publication__PublicBaseUrl=$RELAY_URL" "Mail__PublicBaseUrl=$RELAY_URL"
+    "Links__Secret=$LINK_SECRET"
   )
   # Intake first: it creates the schema and the coordinator key; the workers find both in place.
   log "starting Relay intake on $RELAY_URL"
@@ -228,7 +283,7 @@ start_relay() {
 
 workers_consuming() {
   local queue
-  for queue in translate-message screen-message deliver-message publish-message; do
+  for queue in translate-message screen-message deliver-message sender-summary tell-coordinators publish-message; do
     curl -fsS -u "relay:$RABBITMQ_PASSWORD" "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/api/queues/relay/$queue" \
       | grep -q '"consumers":[1-9]' || return 1
   done

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, starts the real services the tests use (RabbitMQ,
-# Apertium APY, maildev, PostgreSQL) as local processes, builds Relay and runs `dotnet test`,
+# Apertium APY, maildev, PostgreSQL, dovecot) as local processes, builds Relay and runs `dotnet test`,
 # then prints one total line "N passed, M failed". Services this script started are stopped at
 # the end; services that were already running (deploy/local/up.sh) are left running.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -9,7 +9,7 @@ install_runtime
 apt_install docker-compose # validates docker-compose.yml (no engine needed)
 
 started=()
-for service in rabbitmq apy maildev postgres; do
+for service in rabbitmq apy maildev postgres dovecot; do
   is_running "$service" || started+=("$service")
   "start_$service"
 done
@@ -31,6 +31,7 @@ export RELAY_TEST_SMTP_PORT=$SMTP_PORT
 export RELAY_TEST_MAILDEV="http://127.0.0.1:$MAILDEV_WEB_PORT"
 export RELAY_TEST_RABBITMQ_MANAGEMENT="http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT"
 export RELAY_TEST_RABBITMQ_PORT=$RABBITMQ_PORT
+export RELAY_TEST_IMAP_PORT=$IMAP_PORT RELAY_TEST_IMAP_USER=$IMAP_USER RELAY_TEST_IMAP_PASSWORD=$IMAP_PASSWORD
 
 log "running the tests"
 set +e

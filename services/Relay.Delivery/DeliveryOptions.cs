@@ -13,6 +13,8 @@ public class DeliveryOptions
     public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(3);
     /// <summary>How often the worker looks for deferred deliveries that are due.</summary>
     public TimeSpan ScanInterval { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>Emails a minute to one recipient domain from one worker; 0 for no limit.</summary>
+    public int PerDomainPerMinute { get; set; } = 60;
 }
 
 /// <summary>When a deferred delivery is tried next. Pure, so the schedule is tested directly.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Relay.Contracts;
+using Relay.ServiceDefaults;
 using Relay.Storage;
 
 namespace Relay.Delivery;
@@ -11,9 +12,12 @@ namespace Relay.Delivery;
 /// second worker never sends a delivery that is sent or being sent. A temporary failure leaves the
 /// delivery "deferred" with its next attempt in the database (<see cref="RetrySchedule"/>, run by
 /// <see cref="DeferredDeliveryScheduler"/>), until it is sent or given up; a permanent one is
-/// "failed" with the server's reply. One bad recipient never holds up the others.
+/// "failed" with the server's reply. One bad recipient never holds up the others. A union that
+/// opted out or kept bouncing is "suppressed", never sent to; a domain over its rate limit waits.
 /// </summary>
-public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<MailOptions> mail, IOptions<DeliveryOptions> retries, ILogger<DeliveryStage> logger)
+public sealed class DeliveryStage(
+    RelayDb db, SmtpConnectionPool smtp, RecipientLinks links, DkimSigning dkim, DomainRateLimiter domains,
+    IOptions<MailOptions> mail, IOptions<DeliveryOptions> retries, ILogger<DeliveryStage> logger)
 {
     public async Task RunAsync(Guid messageId, CancellationToken cancellationToken)
     {
@@ -34,7 +38,15 @@ public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<
         await CreateDeliveriesAsync(message, cancellationToken);
         var now = DateTime.UtcNow;
         foreach (var delivery in message.Deliveries.Where(d => IsDue(d, now)).ToList())
-            await DeliverAsync(message, delivery, cancellationToken);
+        {
+            var recipient = message.Recipients.First(r => r.UnionId == delivery.RecipientUnionId).Union!;
+            if (recipient.IsSuppressed)
+                await SuppressAsync(delivery, recipient, cancellationToken);
+            else if (domains.WaitBefore(delivery.Address) is { } wait)
+                await PostponeAsync(delivery, wait, cancellationToken);
+            else
+                await DeliverAsync(message, delivery, recipient, cancellationToken);
+        }
 
         // Decide on what the database says now: another worker may have sent some meanwhile. Each
         // worker looks after its own sends, so whichever finishes last sees every delivery final.
@@ -62,21 +74,53 @@ public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<
         {
             // Added through the set: a delivery with its id already set, found only through the
             // navigation, would be taken for an existing row.
+            var union = recipient.Union!;
             db.Deliveries.Add(new Storage.Delivery
             {
                 Id = Guid.NewGuid(),
                 MessageId = message.Id,
                 RecipientUnionId = recipient.UnionId,
-                Address = recipient.Union!.Email,
-                Language = recipient.Union.PreferredLanguage,
+                Address = union.Email,
+                Language = union.PreferredLanguage,
                 EmailMessageId = MailComposer.MessageIdFor(message.Id, recipient.UnionId, mail.Value.MessageIdDomain),
                 At = DateTime.UtcNow,
+                Status = union.IsSuppressed ? DeliveryStatus.Suppressed : DeliveryStatus.Pending,
+                Detail = union.IsSuppressed ? union.SuppressedReason : null,
             });
         }
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private async Task DeliverAsync(SolidarityMessage message, Storage.Delivery delivery, CancellationToken cancellationToken)
+    /// <summary>The recipient stopped receiving messages after this delivery was created: it is never sent.</summary>
+    private async Task SuppressAsync(Storage.Delivery delivery, Union recipient, CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        var suppressed = await db.Deliveries
+            .Where(d => d.Id == delivery.Id && d.Attempts == delivery.Attempts && d.Status == delivery.Status)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, DeliveryStatus.Suppressed)
+                .SetProperty(d => d.Detail, recipient.SuppressedReason)
+                .SetProperty(d => d.NextAttemptAt, (DateTime?)null)
+                .SetProperty(d => d.At, now), cancellationToken);
+        if (suppressed == 0)
+            return; // another worker got to it first
+        logger.LogInformation("Delivery {DeliveryId} to {Address} suppressed: {Reason}", delivery.Id, delivery.Address, recipient.SuppressedReason);
+    }
+
+    /// <summary>The recipient's domain had its share this minute: try again when the window opens (not an attempt).</summary>
+    private async Task PostponeAsync(Storage.Delivery delivery, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var next = DateTime.UtcNow + wait;
+        var postponed = await db.Deliveries
+            .Where(d => d.Id == delivery.Id && d.Attempts == delivery.Attempts && d.Status == delivery.Status)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, next), cancellationToken);
+        if (postponed > 0)
+            db.Entry(delivery).Property(d => d.NextAttemptAt).OriginalValue = delivery.NextAttemptAt = next;
+        logger.LogInformation("Delivery {DeliveryId}: {Domain} has had {Limit} emails this minute; next attempt {Next:u}",
+            delivery.Id, DomainRateLimiter.DomainOf(delivery.Address), retries.Value.PerDomainPerMinute, next);
+    }
+
+    private async Task DeliverAsync(SolidarityMessage message, Storage.Delivery delivery, Union recipient, CancellationToken cancellationToken)
     {
         // Claim: only the worker that moves the attempt count from what it read may send, and the
         // claim holds the delivery for a lease (no one else finds it due meanwhile). If this worker
@@ -102,8 +146,8 @@ public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<
         db.Entry(delivery).Property(d => d.NextAttemptAt).OriginalValue = delivery.NextAttemptAt = lease;
         delivery.FirstAttemptAt ??= DateTime.UtcNow;
 
-        var recipient = message.Recipients.First(r => r.UnionId == delivery.RecipientUnionId).Union!;
         var email = MailComposer.Compose(Draft(message, recipient), mail.Value);
+        dkim.Sign(email);
         try
         {
             var reply = await smtp.SendAsync(email, cancellationToken);
@@ -131,7 +175,7 @@ public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<
         delivery.Status is DeliveryStatus.Pending or DeliveryStatus.Deferred
         && (delivery.NextAttemptAt is null || delivery.NextAttemptAt <= now);
 
-    private static EmailDraft Draft(SolidarityMessage message, Union recipient)
+    private EmailDraft Draft(SolidarityMessage message, Union recipient)
     {
         var translations = recipient.Languages
             .Select(language => message.Translations.FirstOrDefault(t => t.Language == language))
@@ -140,6 +184,7 @@ public sealed class DeliveryStage(RelayDb db, SmtpConnectionPool smtp, IOptions<
             .ToList();
         return new EmailDraft(message.Id, recipient.Id, message.Sender!.Name, message.Sender.Email, message.Author,
             recipient.Name, recipient.Email, translations,
-            new EmailText(message.Language ?? "und", message.Title, message.Body));
+            new EmailText(message.Language ?? "und", message.Title, message.Body),
+            links.PreferencesUrl(mail.Value.PublicBaseUrl, recipient.Id));
     }
 }

@@ -18,13 +18,15 @@ public sealed record EmailDraft(
     string RecipientName,
     string RecipientEmail,
     IReadOnlyList<EmailText> Translations,
-    EmailText Original);
+    EmailText Original,
+    string PreferencesUrl);
 
 /// <summary>
 /// Builds a recipient's email: the translations in the recipient's languages (preferred first), each
 /// with how it was translated, then the original with its language named; plain text and HTML.
 /// From is Relay with the sending union's name; Reply-To is the sending union, so the unions can
-/// talk directly; the Message-ID is stable per (message, recipient).
+/// talk directly; the Message-ID is stable per (message, recipient). Every email carries the
+/// recipient's signed preferences link: visibly, and as List-Unsubscribe with RFC 8058 one-click.
 /// </summary>
 public static class MailComposer
 {
@@ -45,6 +47,8 @@ public static class MailComposer
         message.To.Add(new MailboxAddress(draft.RecipientName, draft.RecipientEmail));
         message.Headers.Add("Content-Language", main.Language);
         message.Headers.Add("X-Relay-Message", draft.MessageId.ToString());
+        message.Headers.Add(HeaderId.ListUnsubscribe, $"<{draft.PreferencesUrl}>");
+        message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
 
         var builder = new BodyBuilder { TextBody = PlainText(draft, main), HtmlBody = Html(draft, main) };
         message.Body = builder.ToMessageBody();
@@ -68,6 +72,7 @@ public static class MailComposer
             body.Append(text.Original(LanguageTags.NativeName(draft.Original.Language))).Append(":\n\n");
         body.Append(draft.Original.Title).Append("\n\n").Append(draft.Original.Body.Trim()).Append("\n\n");
         body.Append("-- \n").Append(text.Footer(Signature(draft), draft.SenderName)).Append('\n');
+        body.Append(text.Preferences).Append(": ").Append(draft.PreferencesUrl).Append('\n');
         return body.ToString();
     }
 
@@ -85,7 +90,8 @@ public static class MailComposer
         if (draft.Translations.Count > 0)
             html.Append("<h2>").Append(Encode(text.Original(LanguageTags.NativeName(draft.Original.Language)))).Append("</h2>\n");
         Section(html, draft.Original, draft.Translations.Count > 0 ? "h3" : "h1");
-        html.Append("</div>\n<hr>\n<p><small>").Append(Encode(text.Footer(Signature(draft), draft.SenderName))).Append("</small></p>\n</body></html>\n");
+        html.Append("</div>\n<hr>\n<p><small>").Append(Encode(text.Footer(Signature(draft), draft.SenderName))).Append("<br>\n<a href=\"")
+            .Append(Attr(draft.PreferencesUrl)).Append("\">").Append(Encode(text.Preferences)).Append("</a></small></p>\n</body></html>\n");
         return html.ToString();
     }
 

@@ -3,6 +3,11 @@ using Relay.Delivery;
 using Relay.ServiceDefaults;
 
 var builder = Host.CreateApplicationBuilder(args);
-builder.AddRelayServiceDefaults(bus => bus.AddConsumer<DeliverMessageConsumer>());
+builder.AddRelayServiceDefaults(bus =>
+{
+    bus.AddConsumer<DeliverMessageConsumer>();
+    bus.AddConsumer<SenderSummaryConsumer>();
+    bus.AddConsumer<TellCoordinatorsConsumer>();
+});
 builder.Services.AddEmailDelivery();
 builder.Build().Run();

@@ -28,4 +28,6 @@ public class MailOptions
     public string MessageIdDomain { get; set; } = "relay.localhost";
     /// <summary>The public site, for links in emails.</summary>
     public string PublicBaseUrl { get; set; } = "http://127.0.0.1:8080";
+    /// <summary>Where notices for coordinators go (a union suppressed after bounces or opting out).</summary>
+    public string CoordinatorsAddress { get; set; } = "coordinators@relay.localhost";
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Relay.Intake.Auth;
+using Relay.ServiceDefaults;
 
 namespace Relay.Intake;
 
@@ -30,6 +31,7 @@ public static class Extensions
         builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
             o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         builder.Services.AddScoped<Public.PublishedMessages>();
+        builder.Services.AddRecipientLinks();
         return builder;
     }
 }

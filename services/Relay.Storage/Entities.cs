@@ -14,8 +14,18 @@ public class Union
     /// <summary>SHA-256 of the union's API key; the key itself is shown once and never stored.</summary>
     public required string ApiKeyHash { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>When the union stopped receiving messages (it opted out, or its address kept bouncing); null while it receives them.</summary>
+    public DateTime? SuppressedAt { get; set; }
+    /// <summary>Why it no longer receives messages, as the sender and coordinators see it.</summary>
+    public string? SuppressedReason { get; set; }
+    /// <summary>Hard bounces from its address since it last changed or was reinstated.</summary>
+    public int BounceCount { get; set; }
+    public DateTime? LastBounceAt { get; set; }
+    /// <summary>When coordinators were told of the current suppression.</summary>
+    public DateTime? SuppressionNoticeSentAt { get; set; }
 
     public string PreferredLanguage => Languages.Count > 0 ? Languages[0] : "en";
+    public bool IsSuppressed => SuppressedAt is not null;
 }
 
 public static class MessageStatus
@@ -59,6 +69,8 @@ public class SolidarityMessage
     public string? DecidedBy { get; set; }
     public DateTime? PublishedAt { get; set; }
     public string? PublicationUrl { get; set; }
+    /// <summary>When the sending union was emailed who received its message and who did not.</summary>
+    public DateTime? SummarySentAt { get; set; }
 
     public List<MessageRecipient> Recipients { get; set; } = [];
     public List<Translation> Translations { get; set; } = [];
@@ -124,6 +136,28 @@ public class Delivery
     public DateTime? NextAttemptAt { get; set; }
     /// <summary>Stable per (message, recipient), so a redelivery is recognisable.</summary>
     public required string EmailMessageId { get; set; }
+}
+
+/// <summary>
+/// A delivery status notification found in the bounce mailbox, recorded once (keyed by the
+/// notification's own Message-ID and the recipient it reports), so reading the mailbox again
+/// never counts a bounce twice.
+/// </summary>
+public class Bounce
+{
+    /// <summary>SHA-256 of the notification's Message-ID and the failed recipient.</summary>
+    public required string Key { get; set; }
+    public required string Address { get; set; }
+    /// <summary>failed or delayed (RFC 3464 Action).</summary>
+    public required string Action { get; set; }
+    /// <summary>The enhanced status code, such as 5.1.1.</summary>
+    public required string Status { get; set; }
+    public string? Diagnostic { get; set; }
+    /// <summary>A permanent failure (action failed, status 5.x.x): it counts towards suppression.</summary>
+    public bool Hard { get; set; }
+    public Guid? UnionId { get; set; }
+    public Guid? DeliveryId { get; set; }
+    public DateTime ReceivedAt { get; set; }
 }
 
 /// <summary>An event recorded in the same transaction as the state it announces, published later with confirms.</summary>

@@ -15,6 +15,7 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
     public DbSet<CachedTranslation> TranslationCache => Set<CachedTranslation>();
     public DbSet<ProviderUsage> ProviderUsage => Set<ProviderUsage>();
     public DbSet<SchemaVersion> SchemaVersions => Set<SchemaVersion>();
+    public DbSet<Bounce> Bounces => Set<Bounce>();
 
     /// <summary>Records an event in the outbox; it is published after the surrounding SaveChanges commits.</summary>
     public void Enqueue<T>(T @event) where T : class => Outbox.Add(OutboxEvents.Create(@event));
@@ -40,6 +41,7 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
             e.Property(u => u.ApiKeyHash).HasMaxLength(64);
             e.HasIndex(u => u.ApiKeyHash).IsUnique();
             e.Ignore(u => u.PreferredLanguage);
+            e.Ignore(u => u.IsSuppressed);
         });
 
         model.Entity<SolidarityMessage>(e =>
@@ -119,6 +121,14 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
         {
             e.ToTable("provider_usage");
             e.HasKey(u => new { u.Provider, u.Day });
+        });
+
+        model.Entity<Bounce>(e =>
+        {
+            e.ToTable("bounces");
+            e.HasKey(b => b.Key);
+            e.Property(b => b.Key).HasMaxLength(64);
+            e.HasIndex(b => b.UnionId);
         });
 
         model.Entity<SchemaVersion>(e =>

@@ -88,6 +88,46 @@ public static class SchemaChanges
                 ALTER TABLE deliveries ADD COLUMN "NextAttemptAt" timestamp with time zone;
                 CREATE INDEX "IX_deliveries_Status_NextAttemptAt" ON deliveries ("Status", "NextAttemptAt");
                 """),
+        new(4, "opt-out and bounce suppression, sender summaries",
+            Sqlite: """
+                ALTER TABLE "unions" ADD COLUMN "SuppressedAt" TEXT NULL;
+                ALTER TABLE "unions" ADD COLUMN "SuppressedReason" TEXT NULL;
+                ALTER TABLE "unions" ADD COLUMN "BounceCount" INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE "unions" ADD COLUMN "LastBounceAt" TEXT NULL;
+                ALTER TABLE "unions" ADD COLUMN "SuppressionNoticeSentAt" TEXT NULL;
+                ALTER TABLE "messages" ADD COLUMN "SummarySentAt" TEXT NULL;
+                CREATE TABLE "bounces" (
+                    "Key" TEXT NOT NULL CONSTRAINT "PK_bounces" PRIMARY KEY,
+                    "Address" TEXT NOT NULL,
+                    "Action" TEXT NOT NULL,
+                    "Status" TEXT NOT NULL,
+                    "Diagnostic" TEXT NULL,
+                    "Hard" INTEGER NOT NULL,
+                    "UnionId" TEXT NULL,
+                    "DeliveryId" TEXT NULL,
+                    "ReceivedAt" TEXT NOT NULL);
+                CREATE INDEX "IX_bounces_UnionId" ON "bounces" ("UnionId");
+                """,
+            Postgres: """
+                ALTER TABLE unions ADD COLUMN "SuppressedAt" timestamp with time zone;
+                ALTER TABLE unions ADD COLUMN "SuppressedReason" text;
+                ALTER TABLE unions ADD COLUMN "BounceCount" integer NOT NULL DEFAULT 0;
+                ALTER TABLE unions ADD COLUMN "LastBounceAt" timestamp with time zone;
+                ALTER TABLE unions ADD COLUMN "SuppressionNoticeSentAt" timestamp with time zone;
+                ALTER TABLE messages ADD COLUMN "SummarySentAt" timestamp with time zone;
+                CREATE TABLE bounces (
+                    "Key" character varying(64) NOT NULL,
+                    "Address" text NOT NULL,
+                    "Action" text NOT NULL,
+                    "Status" text NOT NULL,
+                    "Diagnostic" text,
+                    "Hard" boolean NOT NULL,
+                    "UnionId" uuid,
+                    "DeliveryId" uuid,
+                    "ReceivedAt" timestamp with time zone NOT NULL,
+                    CONSTRAINT "PK_bounces" PRIMARY KEY ("Key"));
+                CREATE INDEX "IX_bounces_UnionId" ON bounces ("UnionId");
+                """),
     ];
 
     public static int Latest => All.Count == 0 ? 1 : All.Max(c => c.Version);

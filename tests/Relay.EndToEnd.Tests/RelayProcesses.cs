@@ -15,11 +15,12 @@ namespace Relay.EndToEnd.Tests;
 public class RelayProcesses : IAsyncLifetime
 {
     private static readonly string[] Services = ["Relay.Intake", "Relay.Translation", "Relay.Moderation", "Relay.Delivery", "Relay.Publication"];
-    private static readonly string[] WorkerQueues = ["translate-message", "screen-message", "deliver-message", "publish-message"];
+    private static readonly string[] WorkerQueues = ["translate-message", "screen-message", "deliver-message", "sender-summary", "tell-coordinators", "publish-message"];
 
     private readonly List<Process> _processes = [];
     private readonly string _folder = Directory.CreateTempSubdirectory("relay-e2e-").FullName;
     private readonly string _virtualHost = "relay-e2e-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _linkSecret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     private readonly HttpClient _management;
 
     public string BaseUrl { get; } = $"http://127.0.0.1:{FreePort()}";
@@ -96,6 +97,8 @@ public class RelayProcesses : IAsyncLifetime
         start.Environment["Smtp__Port"] = Env("RELAY_TEST_SMTP_PORT", "1025");
         start.Environment["Intake__CoordinatorKeyFile"] = Path.Combine(_folder, "coordinator.key");
         start.Environment["Publication__PublicBaseUrl"] = BaseUrl;
+        start.Environment["Mail__PublicBaseUrl"] = BaseUrl;
+        start.Environment["Links__Secret"] = _linkSecret;
         start.Environment["Outbox__PollInterval"] = "00:00:00.200";
         foreach (var (name, value) in Settings(service))
             start.Environment[name] = value;

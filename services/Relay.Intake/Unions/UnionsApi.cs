@@ -3,6 +3,7 @@ using System.Net.Mail;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Relay.Intake.Auth;
+using Relay.Intake.Preferences;
 using Relay.ServiceDefaults;
 using Relay.Storage;
 
@@ -16,6 +17,14 @@ public sealed record UnionCreated(Guid Id, string Name, string Country, IReadOnl
 /// <summary>A union as the public directory shows it: never its email address.</summary>
 public sealed record UnionListing(Guid Id, string Name, string Country, IReadOnlyList<string> Languages);
 
+/// <summary>A union as coordinators see it: its address, and whether it still receives messages and why not.</summary>
+public sealed record UnionDetail(Guid Id, string Name, string Country, IReadOnlyList<string> Languages, string Email,
+    bool ReceivesMessages, DateTime? SuppressedAt, string? SuppressedReason, int BounceCount, DateTime? LastBounceAt)
+{
+    public static UnionDetail From(Union u) =>
+        new(u.Id, u.Name, u.Country, u.Languages, u.Email, !u.IsSuppressed, u.SuppressedAt, u.SuppressedReason, u.BounceCount, u.LastBounceAt);
+}
+
 public static class UnionsApi
 {
     public static void MapUnions(this WebApplication app)
@@ -23,6 +32,23 @@ public static class UnionsApi
         var unions = app.MapGroup("/api/unions");
         unions.MapPost("/", CreateAsync).RequireAuthorization(Policies.Coordinator);
         unions.MapGet("/", ListAsync);
+        unions.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.Coordinator);
+        unions.MapPost("/{id:guid}/reinstate", ReinstateAsync).RequireAuthorization(Policies.Coordinator);
+    }
+
+    private static async Task<Results<Ok<UnionDetail>, NotFound>> GetAsync(Guid id, RelayDb db, CancellationToken cancellationToken) =>
+        await db.Unions.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, cancellationToken) is { } union
+            ? TypedResults.Ok(UnionDetail.From(union))
+            : TypedResults.NotFound();
+
+    /// <summary>A suppressed union receives messages again (its address was fixed, or it opted out by mistake).</summary>
+    private static async Task<Results<Ok<UnionDetail>, NotFound>> ReinstateAsync(Guid id, RelayDb db, CancellationToken cancellationToken)
+    {
+        if (await db.Unions.FirstOrDefaultAsync(u => u.Id == id, cancellationToken) is not { } union)
+            return TypedResults.NotFound();
+        RecipientPreferences.Resume(union);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(UnionDetail.From(union));
     }
 
     private static async Task<Results<Created<UnionCreated>, ValidationProblem>> CreateAsync(CreateUnionRequest request, RelayDb db, CancellationToken cancellationToken)

@@ -13,7 +13,9 @@ public class MailComposerTests
     private static EmailDraft Draft(params EmailText[] translations) => new(
         MessageId, RecipientId, "International Miners' Coordination", "imc@miners.example", "Andreas",
         "Sintracarbón", "sintracarbon@unions.example", translations,
-        new EmailText("en", Seeds.Cerrejon.Title, Seeds.Cerrejon.Body));
+        new EmailText("en", Seeds.Cerrejon.Title, Seeds.Cerrejon.Body), PreferencesUrl);
+
+    private const string PreferencesUrl = "https://relay.example/preferences/AbC-123_xyz";
 
     private static readonly EmailText Spanish = new("es", "Carta de solidaridad", "Queridos colegas.\n\nToda nuestra solidaridad.", "machine", "apertium");
 
@@ -100,5 +102,16 @@ public class MailComposerTests
         Assert.Empty(parsed.Bcc);
         Assert.DoesNotContain(parsed.Headers, h => h.Field.Equals("Bcc", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain("\n", parsed.Subject ?? "");
+    }
+
+    [Fact]
+    public void Every_email_offers_one_click_opt_out_and_a_visible_link_in_the_recipients_language()
+    {
+        var email = MailComposer.Compose(Draft(Spanish), Options);
+
+        Assert.Equal($"<{PreferencesUrl}>", email.Headers[HeaderId.ListUnsubscribe]);
+        Assert.Equal("List-Unsubscribe=One-Click", email.Headers["List-Unsubscribe-Post"]);
+        Assert.Contains($"Dejar de recibir estos mensajes o cambiar sus idiomas: {PreferencesUrl}", email.TextBody);
+        Assert.Contains($"<a href=\"{PreferencesUrl}\">Dejar de recibir estos mensajes o cambiar sus idiomas</a>", email.HtmlBody);
     }
 }

@@ -10,6 +10,11 @@ public static class LocalServices
     public static int SmtpPort => int.Parse(Env("RELAY_TEST_SMTP_PORT", "1025"));
     public static string MaildevUrl => Env("RELAY_TEST_MAILDEV", "http://127.0.0.1:1080");
 
+    public static int ImapPort => int.Parse(Env("RELAY_TEST_IMAP_PORT", "1143"));
+    public static string ImapUser => Env("RELAY_TEST_IMAP_USER", "bounces@relay.test");
+    public static string ImapPassword => Environment.GetEnvironmentVariable("RELAY_TEST_IMAP_PASSWORD")
+        ?? throw new InvalidOperationException("RELAY_TEST_IMAP_PASSWORD is not set: run the tests through deploy/local/test.sh, which starts dovecot.");
+
     /// <summary>A server-level connection string; tests create their own databases in it.</summary>
     public static string Postgres => Environment.GetEnvironmentVariable("RELAY_TEST_POSTGRES")
         ?? throw new InvalidOperationException("RELAY_TEST_POSTGRES is not set: run the tests through deploy/local/test.sh, which starts PostgreSQL.");

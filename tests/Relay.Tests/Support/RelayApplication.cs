@@ -38,6 +38,7 @@ public sealed class RelayApplication : WebApplicationFactory<IntakeOptions>, IAs
         builder.UseSetting("Storage:ConnectionString", _database.Options.ConnectionString);
         builder.UseSetting("Intake:CoordinatorKeyFile", _keyFile);
         builder.UseSetting("Outbox:PollInterval", "00:00:00.100");
+        builder.UseSetting("Links:Secret", TestSecrets.LinkSecret);
         builder.ConfigureTestServices(services => services.AddMassTransitTestHarness());
     }
 

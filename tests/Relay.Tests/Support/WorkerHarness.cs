@@ -27,6 +27,7 @@ public sealed class WorkerHarness : IAsyncDisposable
         {
             ["Storage:Provider"] = database.Options.Provider,
             ["Storage:ConnectionString"] = database.Options.ConnectionString,
+            ["Links:Secret"] = TestSecrets.LinkSecret,
         }.Concat(settings ?? [])).Build();
         var collection = new ServiceCollection();
         collection.AddLogging();

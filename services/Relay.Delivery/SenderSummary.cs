@@ -1,0 +1,105 @@
+using System.Text;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Relay.Contracts;
+using Relay.ServiceDefaults;
+using Relay.Storage;
+
+namespace Relay.Delivery;
+
+/// <summary>
+/// The one email a sending union gets when every delivery of its message is final: who received
+/// it and in which language, who did not and why.
+/// </summary>
+public static class SenderSummary
+{
+    public static MimeMessage Compose(SolidarityMessage message, MailOptions options)
+    {
+        var deliveries = message.Deliveries.OrderBy(d => NameOf(message, d)).ToList();
+        var sent = deliveries.Where(d => d.Status == DeliveryStatus.Sent).ToList();
+        var missed = deliveries.Where(d => d.Status != DeliveryStatus.Sent).ToList();
+
+        var text = new StringBuilder();
+        text.Append($"Your message \"{message.Title}\" reached {sent.Count} of {deliveries.Count} unions.\n\n");
+        if (sent.Count > 0)
+        {
+            text.Append("Received:\n");
+            foreach (var d in sent)
+                text.Append($"- {NameOf(message, d)}, in {LanguageTags.EnglishName(d.Language)}, {d.At:yyyy-MM-dd HH:mm} UTC\n");
+            text.Append('\n');
+        }
+        if (missed.Count > 0)
+        {
+            text.Append("Not received:\n");
+            foreach (var d in missed)
+                text.Append($"- {NameOf(message, d)}: {Why(d)}\n");
+            text.Append('\n');
+        }
+        text.Append("-- \nRelay. Reply to this email to reach the coordinators.\n");
+
+        var email = new MimeMessage
+        {
+            MessageId = $"summary.{message.Id:N}@{options.MessageIdDomain}",
+            Subject = sent.Count == deliveries.Count ? $"Delivered: {message.Title}"
+                : sent.Count == 0 ? $"Not delivered: {message.Title}"
+                : $"Delivered to {sent.Count} of {deliveries.Count}: {message.Title}",
+            Date = DateTimeOffset.UtcNow,
+            Body = new TextPart("plain") { Text = text.ToString() },
+        };
+        email.From.Add(new MailboxAddress("Relay", options.FromAddress));
+        email.ReplyTo.Add(MailboxAddress.Parse(options.CoordinatorsAddress));
+        email.To.Add(new MailboxAddress(message.Sender!.Name, message.Sender.Email));
+        email.Headers.Add("X-Relay-Message", message.Id.ToString());
+        return email;
+    }
+
+    private static string NameOf(SolidarityMessage message, Storage.Delivery d) =>
+        message.Recipients.FirstOrDefault(r => r.UnionId == d.RecipientUnionId)?.Union?.Name ?? d.Address;
+
+    private static string Why(Storage.Delivery d) => d.Status switch
+    {
+        DeliveryStatus.Suppressed => $"no longer receives messages ({d.Detail})",
+        DeliveryStatus.Failed => $"its mail server refused the message: {d.Detail}",
+        _ => d.Detail ?? d.Status,
+    };
+}
+
+/// <summary>
+/// Emails the sender its summary once: the summary is claimed in the database before sending and
+/// released if sending fails (the event is then retried), so a redelivered event sends nothing.
+/// </summary>
+public sealed class SenderSummaryConsumer(RelayDb db, SmtpConnectionPool smtp, DkimSigning dkim, IOptions<MailOptions> mail, ILogger<SenderSummaryConsumer> logger)
+    : IConsumer<MessageDelivered>
+{
+    public async Task Consume(ConsumeContext<MessageDelivered> context)
+    {
+        var id = context.Message.MessageId;
+        var message = await db.Messages.AsNoTracking()
+            .Include(m => m.Sender)
+            .Include(m => m.Recipients).ThenInclude(r => r.Union)
+            .Include(m => m.Deliveries)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(m => m.Id == id, context.CancellationToken);
+        if (message is null || message.SummarySentAt is not null || message.Deliveries.Any(d => !DeliveryStatus.IsFinal(d.Status)))
+            return;
+
+        var now = DateTime.UtcNow;
+        if (await db.Messages.Where(m => m.Id == id && m.SummarySentAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, now), context.CancellationToken) == 0)
+            return;
+        try
+        {
+            var email = SenderSummary.Compose(message, mail.Value);
+            dkim.Sign(email);
+            await smtp.SendAsync(email, context.CancellationToken);
+            logger.LogInformation("Summary of message {MessageId} sent to {Sender}", id, message.Sender!.Name);
+        }
+        catch
+        {
+            await db.Messages.Where(m => m.Id == id).ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, (DateTime?)null), CancellationToken.None);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Relay.Intake.Preferences;
+using Relay.ServiceDefaults;
+using Relay.Storage;
+
+namespace Relay.Intake.Pages;
+
+/// <summary>
+/// Where a recipient union, following the signed link in any of its emails, stops receiving
+/// messages, receives them again or changes its languages, without an account. A POST to the page
+/// itself is the RFC 8058 one-click opt-out that mail programs send (List-Unsubscribe=One-Click),
+/// hence no antiforgery token: the signed token in the address is what authorises it.
+/// </summary>
+[IgnoreAntiforgeryToken]
+public class PreferencesModel(RelayDb db, RecipientLinks links) : PageModel
+{
+    public Union Union { get; private set; } = null!;
+    public string? Done { get; private set; }
+    public string? Error { get; private set; }
+    [BindProperty] public string? Languages { get; set; }
+
+    public async Task<IActionResult> OnGetAsync(string token, CancellationToken cancellationToken) =>
+        await LoadAsync(token, cancellationToken) ? Page() : NotFound();
+
+    /// <summary>Stop receiving messages (the button, or a mail program's one-click POST).</summary>
+    public async Task<IActionResult> OnPostAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(token, cancellationToken))
+            return NotFound();
+        if (RecipientPreferences.OptOut(Union, DateTime.UtcNow) is { } suppressed)
+        {
+            db.Enqueue(suppressed);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        Done = "You will no longer receive messages through Relay. You can change your mind on this page at any time.";
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostResumeAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(token, cancellationToken))
+            return NotFound();
+        RecipientPreferences.Resume(Union);
+        await db.SaveChangesAsync(cancellationToken);
+        Done = "You will receive messages through Relay again.";
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostLanguagesAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(token, cancellationToken))
+            return NotFound();
+        var (languages, error) = RecipientPreferences.ParseLanguages(Languages);
+        if (error is not null)
+        {
+            Error = error;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+        Union.Languages = languages;
+        await db.SaveChangesAsync(cancellationToken);
+        Done = $"Your messages will come in {string.Join(", ", languages.Select(LanguageTags.EnglishName))}, in that order, with the original below.";
+        return Page();
+    }
+
+    private async Task<bool> LoadAsync(string token, CancellationToken cancellationToken)
+    {
+        ViewData["Title"] = "Your Relay messages";
+        if (!links.TryRead(token, out var unionId) || await db.Unions.FindAsync([unionId], cancellationToken) is not { } union)
+            return false;
+        Union = union;
+        Languages ??= string.Join(", ", union.Languages);
+        return true;
+    }
+}
