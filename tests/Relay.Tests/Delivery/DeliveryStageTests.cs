@@ -16,10 +16,19 @@ public class DeliveryStageTests : IAsyncLifetime
     public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync();
     public async Task DisposeAsync() => await _database.DisposeAsync();
 
-    private Task<WorkerHarness> StartAsync(int smtpPort) => WorkerHarness.StartAsync(_database,
-        bus => bus.AddConsumer<DeliverMessageConsumer>(), (services, _) => services.AddEmailDelivery(),
+    private Task<WorkerHarness> StartAsync(int smtpPort, int perDomainPerMinute = 60) => WorkerHarness.StartAsync(_database,
+        bus =>
+        {
+            bus.AddConsumer<DeliverMessageConsumer>();
+            bus.AddConsumer<SenderSummaryConsumer>();
+        },
+        (services, _) => services.AddEmailDelivery(),
         // The scheduler runs only when a test calls it.
-        new() { ["Smtp:Port"] = smtpPort.ToString(), ["Smtp:Host"] = "127.0.0.1", ["Delivery:ScanInterval"] = "01:00:00" });
+        new()
+        {
+            ["Smtp:Port"] = smtpPort.ToString(), ["Smtp:Host"] = "127.0.0.1", ["Delivery:ScanInterval"] = "01:00:00",
+            ["Delivery:PerDomainPerMinute"] = perDomainPerMinute.ToString(),
+        });
 
     private async Task<(SolidarityMessage Message, Union Spanish, Union English)> ApprovedAsync()
     {
@@ -131,5 +140,49 @@ public class DeliveryStageTests : IAsyncLifetime
             Assert.Equal(DeliveryStatus.Failed, d.Status);
             Assert.StartsWith("gave up after 2 attempts over 3 days", d.Detail);
         });
+    }
+
+    [Fact]
+    public async Task The_sender_is_told_once_who_received_the_message_and_who_did_not_and_why()
+    {
+        await using var worker = await StartAsync(LocalServices.SmtpPort);
+        var (message, spanish, english) = await ApprovedAsync();
+        await using (var db = _database.Open())
+            await db.Unions.Where(u => u.Id == english.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(u => u.SuppressedAt, DateTime.UtcNow).SetProperty(u => u.SuppressedReason, "opted out on 2026-11-20"));
+
+        await worker.ConsumeAsync(new MessageApproved(message.Id, "rules"));
+        await worker.DispatchOutboxAsync();
+
+        await using var check = _database.Open();
+        var sender = await check.Unions.SingleAsync(u => u.Id == message.SenderUnionId);
+        var summary = Assert.Single(await Maildev.WaitForAsync(sender.Email));
+        Assert.Equal($"Delivered to 1 of 2: {message.Title}", summary.GetProperty("subject").GetString());
+        var text = await Maildev.SourceAsync(summary);
+        Assert.Contains("- Sintracarbón, in Spanish,", text);
+        Assert.Contains("- Miners' Union of India: no longer receives messages (opted out on 2026-11-20)", text);
+        Assert.Empty(await Maildev.EmailsToAsync(english.Email));
+        Assert.NotNull((await check.Messages.SingleAsync(m => m.Id == message.Id)).SummarySentAt);
+
+        await worker.ConsumeAsync(new MessageDelivered(message.Id, 1, 1)); // redelivered
+        Assert.Single(await Maildev.EmailsToAsync(sender.Email));
+        Assert.Single(await Maildev.EmailsToAsync(spanish.Email));
+    }
+
+    [Fact]
+    public async Task A_domain_over_its_rate_limit_waits_for_the_next_minute_without_counting_an_attempt()
+    {
+        await using var worker = await StartAsync(LocalServices.SmtpPort, perDomainPerMinute: 1);
+        var (message, _, _) = await ApprovedAsync(); // both recipients are on one domain
+
+        await worker.ConsumeAsync(new MessageApproved(message.Id, "rules"));
+
+        await using var db = _database.Open();
+        var deliveries = await db.Deliveries.Where(d => d.MessageId == message.Id).ToListAsync();
+        Assert.Single(deliveries, d => d.Status == DeliveryStatus.Sent);
+        var waiting = Assert.Single(deliveries, d => d.Status == DeliveryStatus.Pending);
+        Assert.Equal(0, waiting.Attempts);
+        Assert.InRange(waiting.NextAttemptAt!.Value, DateTime.UtcNow, DateTime.UtcNow.AddSeconds(61));
+        Assert.Equal(MessageStatus.Approved, (await db.Messages.SingleAsync(m => m.Id == message.Id)).Status);
     }
 }
