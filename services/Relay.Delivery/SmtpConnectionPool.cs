@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -8,13 +10,16 @@ namespace Relay.Delivery;
 /// <summary>
 /// A few SMTP connections kept open and reused (connecting per message costs far more). A MailKit
 /// client is not thread-safe, so each send holds one client; a client whose connection broke is
-/// dropped and the next send connects afresh. PIPELINING is used by MailKit when offered.
+/// dropped and the next send connects afresh. PIPELINING is used by MailKit when offered; TLS and
+/// authentication are as configured, and a pinned certificate (Smtp:CertificateThumbprint) is trusted
+/// in place of normal validation.
 /// </summary>
 public sealed class SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<SmtpConnectionPool> logger) : IAsyncDisposable
 {
     private readonly SmtpOptions _options = options.Value;
     private readonly ConcurrentBag<(SmtpClient Client, DateTime Since)> _idle = [];
     private readonly SemaphoreSlim _slots = new(Math.Max(1, options.Value.PoolSize));
+    private readonly string? _pin = Pin(options.Value.CertificateThumbprint);
 
     /// <summary>The longest one send may take (connect, authenticate, transfer).</summary>
     public TimeSpan Timeout => _options.Timeout;
@@ -23,13 +28,20 @@ public sealed class SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<Sm
     /// <exception cref="SmtpCommandException">The server refused the sender, a recipient or the message.</exception>
     /// <exception cref="SmtpProtocolException">The conversation broke.</exception>
     /// <exception cref="IOException">The connection failed or dropped.</exception>
+    /// <exception cref="TimeoutException">No connection came free, or the server did not answer, within Smtp:Timeout.</exception>
     public async Task<string> SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken);
-        var client = TakeIdle() ?? new SmtpClient { Timeout = (int)_options.Timeout.TotalMilliseconds };
-        var reusable = false;
+        // The wait for a free connection counts against the timeout too: the delivery stage's claim
+        // lasts only a little longer than Timeout, and a send still queued after it could repeat one.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
+        try { await _slots.WaitAsync(timeout.Token); }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"No SMTP connection to {_options.Host}:{_options.Port} came free within {_options.Timeout.TotalSeconds:F0} s.");
+        }
+        var client = TakeIdle() ?? NewClient();
+        var reusable = false;
         try
         {
             if (!client.IsConnected)
@@ -45,8 +57,9 @@ public sealed class SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<Sm
         }
         catch (SmtpCommandException)
         {
-            // The server refused this message; the conversation itself is intact.
-            reusable = client.IsConnected;
+            // The server refused this message; the conversation itself is intact, unless the refusal
+            // came before authentication finished (a client that skipped it must not be reused).
+            reusable = client.IsConnected && (string.IsNullOrEmpty(_options.Username) || client.IsAuthenticated);
             throw;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -62,6 +75,27 @@ public sealed class SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<Sm
             _slots.Release();
         }
     }
+
+    private SmtpClient NewClient()
+    {
+        var client = new SmtpClient { Timeout = (int)_options.Timeout.TotalMilliseconds };
+        if (_pin is null)
+            return client;
+        if (_pin.Length is not (40 or 64) || !_pin.All(char.IsAsciiHexDigit))
+            logger.LogError("Smtp:CertificateThumbprint must be a SHA-256 (64 hex digits) or SHA-1 (40) thumbprint; " +
+                "no certificate matches {Thumbprint}, so TLS connections fail", _options.CertificateThumbprint);
+        client.ServerCertificateValidationCallback = (_, certificate, _, _) => IsPinned(certificate);
+        return client;
+    }
+
+    /// <summary>Exactly the pinned certificate, whatever its issuer and names.</summary>
+    private bool IsPinned(X509Certificate? certificate) =>
+        certificate is not null && string.Equals(_pin,
+            certificate.GetCertHashString(_pin!.Length == 40 ? HashAlgorithmName.SHA1 : HashAlgorithmName.SHA256), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The configured thumbprint as bare hex (colons and spaces dropped); null when none is set.</summary>
+    private static string? Pin(string? thumbprint) =>
+        string.IsNullOrWhiteSpace(thumbprint) ? null : string.Concat(thumbprint.Where(c => c is not (':' or ' ' or '-')));
 
     /// <summary>An idle connection young enough to trust; older ones are closed (the server may have dropped them).</summary>
     private SmtpClient? TakeIdle()

@@ -11,6 +11,12 @@ public class SmtpOptions
     public SecureSocketOptions Security { get; set; } = SecureSocketOptions.None;
     public string? Username { get; set; }
     public string? Password { get; set; }
+    /// <summary>
+    /// The relay's TLS certificate to trust, by its SHA-256 (64 hex digits) or SHA-1 (40) thumbprint;
+    /// colons and spaces are ignored. When set, exactly that certificate is accepted (a self-signed
+    /// relay); when unset, the certificate must validate normally.
+    /// </summary>
+    public string? CertificateThumbprint { get; set; }
     /// <summary>Connections kept open and reused; one MailKit client each (a client is not thread-safe).</summary>
     public int PoolSize { get; set; } = 2;
     /// <summary>Longest a connect, authentication or send may take before it counts as a temporary failure.</summary>
