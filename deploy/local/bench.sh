@@ -1,16 +1,32 @@
 #!/usr/bin/env bash
 # Benchmarks Relay against the raw limits on this machine, in one run (not part of the tests).
 #   deploy/local/bench.sh [translation] [--messages N] [--concurrency C]
-# Starts what it needs (APY), builds in Release and writes its table to docs/benchmarks/.
+#   deploy/local/bench.sh delivery [--messages N] [--connections C] [--smtp-port P]
+# Starts what it needs (APY; the aiosmtpd sink, stopped again afterwards, unless --smtp-port
+# points at another sink such as maildev), builds in Release and writes its table to
+# docs/benchmarks/<scenario>.md (options given here come first and win, --out included).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 scenario=${1:-translation}
 [ $# -gt 0 ] && shift
-install_runtime
-start_apy
+case $scenario in
+  translation)
+    install_runtime
+    start_apy
+    defaults=(--apy "http://127.0.0.1:$APY_PORT")
+    ;;
+  delivery)
+    defaults=(--smtp-port "$SMTP_SINK_PORT")
+    if [[ " $* " != *" --smtp-port "* ]] && ! is_running smtp-sink; then
+      start_smtp_sink
+      trap stop_smtp_sink EXIT
+    fi
+    ;;
+  *) echo "unknown scenario: $scenario (translation or delivery)" >&2; exit 2 ;;
+esac
 log "building the benchmarks (Release)"
 dotnet build "$ROOT/tests/Relay.Benchmarks" -c Release -nologo -v q -clp:ErrorsOnly >"$LOGS/bench-build.log" 2>&1 \
   || { cat "$LOGS/bench-build.log"; exit 1; }
 mkdir -p "$ROOT/docs/benchmarks"
-dotnet "$ROOT/tests/Relay.Benchmarks/bin/Release/net10.0/Relay.Benchmarks.dll" "$scenario" \
-  --apy "http://127.0.0.1:$APY_PORT" --out "$ROOT/docs/benchmarks/$scenario.md" "$@"
+dotnet "$ROOT/tests/Relay.Benchmarks/bin/Release/net10.0/Relay.Benchmarks.dll" "$scenario" "$@" \
+  "${defaults[@]}" --out "$ROOT/docs/benchmarks/$scenario.md"

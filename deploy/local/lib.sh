@@ -296,3 +296,36 @@ stop_relay() {
     stop_pid "$service" 15
   done
 }
+
+# --- SMTP sink for benchmarks (aiosmtpd) --------------------------------------------------------
+
+# maildev is a catcher with a web UI and tops out around 600 messages/s; Debian's aiosmtpd with
+# the counting handler in smtp_sink.py keeps nothing and says in each reply how much it accepted.
+SMTP_SINK_PORT=${SMTP_SINK_PORT:-2525}
+
+smtp_sink_greets() { # the 220 greeting arrives (aiosmtpd looks up its own name per connection first)
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$SMTP_SINK_PORT" || exit 1
+    IFS= read -r -t 5 line <&3 || exit 1
+    printf 'QUIT\r\n' >&3 || true
+    [[ $line == 220* ]]
+  ) 2>/dev/null
+}
+
+start_smtp_sink() {
+  if is_running smtp-sink; then return 0; fi
+  apt_install python3-aiosmtpd
+  if port_open "$SMTP_SINK_PORT"; then
+    echo "port $SMTP_SINK_PORT is taken by a process this checkout did not start; stop it first or set SMTP_SINK_PORT" >&2
+    return 1
+  fi
+  log "starting the SMTP sink (aiosmtpd) on 127.0.0.1:$SMTP_SINK_PORT"
+  start_bg smtp-sink env PYTHONPATH="$ROOT/deploy/local" /usr/bin/python3 -m aiosmtpd -n \
+    -l "127.0.0.1:$SMTP_SINK_PORT" -c smtp_sink.CountingSink
+  wait_for "the SMTP sink" 30 smtp_sink_greets
+}
+
+stop_smtp_sink() {
+  if is_running smtp-sink; then log "stopping the SMTP sink"; fi
+  stop_pid smtp-sink 10
+}

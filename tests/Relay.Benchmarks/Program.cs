@@ -2,6 +2,7 @@ using Relay.Benchmarks;
 
 // Benchmarks compare Relay with the raw limits on the same machine, in the same run.
 // Usage: dotnet Relay.Benchmarks.dll translation [--messages N] [--concurrency C] [--apy URL] [--out FILE]
+//        dotnet Relay.Benchmarks.dll delivery [--messages N] [--connections C] [--smtp-host H] [--smtp-port P] [--out FILE]
 var scenario = args.FirstOrDefault() ?? "translation";
 string Option(string name, string fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
@@ -13,11 +14,18 @@ return scenario switch
         concurrency: int.Parse(Option("--concurrency", "8")),
         apertiumUrl: Option("--apy", "http://127.0.0.1:2737"),
         output: Option("--out", "")),
+    "delivery" => await DeliveryBenchmark.RunAsync(
+        messages: int.Parse(Option("--messages", "2000")),
+        connections: int.Parse(Option("--connections", "4")),
+        smtpHost: Option("--smtp-host", "127.0.0.1"),
+        smtpPort: int.Parse(Option("--smtp-port", "2525")),
+        output: Option("--out", "")),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: Relay.Benchmarks translation [--messages N] [--concurrency C] [--apy URL] [--out FILE]");
+    Console.Error.WriteLine("       Relay.Benchmarks delivery [--messages N] [--connections C] [--smtp-host H] [--smtp-port P] [--out FILE]");
     return 2;
 }
