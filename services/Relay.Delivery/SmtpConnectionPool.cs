@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MailKit.Net.Smtp;
@@ -46,7 +47,7 @@ public sealed class SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<Sm
         {
             if (!client.IsConnected)
             {
-                await client.ConnectAsync(_options.Host, _options.Port, _options.Security, timeout.Token);
+                await client.ConnectAsync(await OpenSocketAsync(timeout.Token), _options.Host, _options.Port, _options.Security, timeout.Token);
                 if (!string.IsNullOrEmpty(_options.Username))
                     await client.AuthenticateAsync(_options.Username, _options.Password ?? "", timeout.Token);
                 logger.LogInformation("Connected to SMTP {Host}:{Port}", _options.Host, _options.Port);
@@ -96,6 +97,26 @@ public sealed class SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<Sm
     /// <summary>The configured thumbprint as bare hex (colons and spaces dropped); null when none is set.</summary>
     private static string? Pin(string? thumbprint) =>
         string.IsNullOrWhiteSpace(thumbprint) ? null : string.Concat(thumbprint.Where(c => c is not (':' or ' ' or '-')));
+
+    /// <summary>
+    /// A TCP connection with Nagle's algorithm off. With it on, an email over about 4 KB waits
+    /// ~40 ms for the server's delayed acknowledgement before its last segment goes out (measured:
+    /// ~22 emails a second per connection instead of ~1,000; docs/benchmarks/delivery.md).
+    /// </summary>
+    private async Task<Socket> OpenSocketAsync(CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(_options.Host, _options.Port, cancellationToken);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>An idle connection young enough to trust; older ones are closed (the server may have dropped them).</summary>
     private SmtpClient? TakeIdle()

@@ -46,6 +46,9 @@ public static partial class DeliveryBenchmark
             ["Smtp:Host"] = smtpHost,
             ["Smtp:Port"] = smtpPort.ToString(),
             ["Smtp:PoolSize"] = connections.ToString(),
+            // The sink is one domain: the per-domain limit would measure itself, not the stage.
+            ["Delivery:PerDomainPerMinute"] = "0",
+            ["Links:Secret"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         }).Build();
         var services = new ServiceCollection()
             .AddLogging(l => l.SetMinimumLevel(LogLevel.Warning))
@@ -259,7 +262,7 @@ public static partial class DeliveryBenchmark
 
     private static EmailDraft Draft(Guid messageId, Union sender, Union recipient) => new(messageId, recipient.Id, sender.Name, sender.Email,
         "Ana Weber", recipient.Name, recipient.Email, [new EmailText("es", SpanishTitle, SpanishBody, TranslationOrigin.Machine, "apertium")],
-        new EmailText("en", Title, Body));
+        new EmailText("en", Title, Body), $"http://127.0.0.1:8080/preferences/{Convert.ToBase64String(recipient.Id.ToByteArray())}");
 
     /// <summary>The email the stage would compose for the same message (same composer, same texts).</summary>
     private static MimeMessage Email(EmailDraft draft, MailOptions mail) => MailComposer.Compose(draft, mail);

@@ -59,6 +59,57 @@ public class SolidarityMessageJourneyTests(RelayProcesses relay) : IClassFixture
         Assert.Contains($"urn:uuid:{id}", feed);
     }
 
+    [Fact]
+    public async Task A_union_that_opts_out_through_the_link_in_its_email_receives_nothing_more_and_the_sender_sees_why()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var senderEmail = $"zp-{tag}@unions.example.org";
+        var recipientEmail = $"cgt-{tag}@unions.example.org";
+        var sender = await relay.Api.CreateUnionAsync(relay.CoordinatorKey, $"Zakhyst Pratsi {tag}", "en", senderEmail, "UA");
+        var recipient = await relay.Api.CreateUnionAsync(relay.CoordinatorKey, $"CGT {tag}", "en", recipientEmail, "ES");
+        var key = sender.GetProperty("apiKey").GetString()!;
+        object Letter(string title) => new { recipients = new[] { recipient.GetProperty("id").GetGuid() }, title, body = Seeds.Cerrejon.Body, language = "en" };
+
+        await WaitForStatusAsync(await relay.Api.SubmitAsync(key, Letter($"First letter {tag}")), key, "delivered");
+
+        // The email's List-Unsubscribe, posted as a mail program does (RFC 8058).
+        using var maildev = new HttpClient { BaseAddress = new Uri(RelayProcesses.MaildevUrl) };
+        var email = Assert.Single((await maildev.GetFromJsonAsync<List<JsonElement>>("/api/email"))!,
+            m => m.GetProperty("to").EnumerateArray().Any(t => t.GetProperty("address").GetString() == recipientEmail));
+        var source = (await maildev.GetStringAsync($"/api/email/{email.GetProperty("id").GetString()}/source")).Replace("\r\n", "\n");
+        var headers = source[..source.IndexOf("\n\n", StringComparison.Ordinal)].Replace("\n ", " ").Replace("\n\t", " ").Split('\n');
+        Assert.Contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click", headers);
+        var link = headers.Single(h => h.StartsWith("List-Unsubscribe:", StringComparison.Ordinal))["List-Unsubscribe:".Length..].Trim().Trim('<', '>');
+        Assert.StartsWith($"{relay.BaseUrl}/preferences/", link);
+        Assert.Contains(link, source.Replace("=\n", "")); // the visible link too
+        var optOut = await relay.Http.PostAsync(link, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
+        Assert.Equal(HttpStatusCode.OK, optOut.StatusCode);
+
+        var second = await relay.Api.SubmitAsync(key, Letter($"Second letter {tag}"));
+        var status = await WaitForStatusAsync(second, key, "failed");
+        var delivery = Assert.Single(status.GetProperty("deliveries").EnumerateArray());
+        Assert.Equal("suppressed", delivery.GetProperty("status").GetString());
+        Assert.StartsWith("opted out on ", delivery.GetProperty("detail").GetString());
+        var toRecipient = (await maildev.GetFromJsonAsync<List<JsonElement>>("/api/email"))!
+            .Count(m => m.GetProperty("to").EnumerateArray().Any(t => t.GetProperty("address").GetString() == recipientEmail));
+        Assert.Equal(1, toRecipient);
+
+        // The sender hears of both: one summary per message.
+        for (var i = 0; i < 80; i++)
+        {
+            var subjects = (await maildev.GetFromJsonAsync<List<JsonElement>>("/api/email"))!
+                .Where(m => m.GetProperty("to").EnumerateArray().Any(t => t.GetProperty("address").GetString() == senderEmail))
+                .Select(m => m.GetProperty("subject").GetString()).OrderBy(x => x).ToList();
+            if (subjects.Count >= 2)
+            {
+                Assert.Equal([$"Delivered: First letter {tag}", $"Not delivered: Second letter {tag}"], subjects);
+                return;
+            }
+            await Task.Delay(250);
+        }
+        Assert.Fail($"the sender's summaries never arrived\n{relay.Logs()}");
+    }
+
     private async Task<JsonElement> WaitForStatusAsync(Guid id, string key, string wanted)
     {
         var seen = new List<string>();
