@@ -32,8 +32,8 @@ public static class CoordinatorNotice
     }
 }
 
-/// <summary>Sends the coordinators' notice once per suppression (claimed in the database before sending, released if sending fails).</summary>
-public sealed class TellCoordinatorsConsumer(RelayDb db, SmtpConnectionPool smtp, DkimSigning dkim, IOptions<MailOptions> mail, ILogger<TellCoordinatorsConsumer> logger)
+/// <summary>Sends the coordinators' notice once per suppression.</summary>
+public sealed class TellCoordinatorsConsumer(RelayDb db, OnceOnlyMail mail, IOptions<MailOptions> options, ILogger<TellCoordinatorsConsumer> logger)
     : IConsumer<UnionSuppressed>
 {
     public async Task Consume(ConsumeContext<UnionSuppressed> context)
@@ -44,20 +44,10 @@ public sealed class TellCoordinatorsConsumer(RelayDb db, SmtpConnectionPool smtp
             return;
 
         var now = DateTime.UtcNow;
-        if (await db.Unions.Where(u => u.Id == id && u.SuppressionNoticeSentAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(u => u.SuppressionNoticeSentAt, now), context.CancellationToken) == 0)
-            return;
-        try
-        {
-            var email = CoordinatorNotice.Compose(union, context.Message.ByBounces, mail.Value);
-            dkim.Sign(email);
-            await smtp.SendAsync(email, context.CancellationToken);
+        if (await mail.SendAsync(
+                ct => db.Unions.Where(u => u.Id == id && u.SuppressionNoticeSentAt == null).ExecuteUpdateAsync(s => s.SetProperty(u => u.SuppressionNoticeSentAt, now), ct),
+                () => db.Unions.Where(u => u.Id == id).ExecuteUpdateAsync(s => s.SetProperty(u => u.SuppressionNoticeSentAt, (DateTime?)null)),
+                () => CoordinatorNotice.Compose(union, context.Message.ByBounces, options.Value), context.CancellationToken))
             logger.LogInformation("Coordinators told that {Union} no longer receives messages: {Reason}", union.Name, union.SuppressedReason);
-        }
-        catch
-        {
-            await db.Unions.Where(u => u.Id == id).ExecuteUpdateAsync(s => s.SetProperty(u => u.SuppressionNoticeSentAt, (DateTime?)null), CancellationToken.None);
-            throw;
-        }
     }
 }

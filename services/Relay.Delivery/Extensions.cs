@@ -14,6 +14,7 @@ public static class Extensions
         services.AddOptions<DkimOptions>().BindConfiguration("Dkim");
         services.AddSingleton<DkimSigning>();
         services.AddSingleton<DomainRateLimiter>();
+        services.AddSingleton<OnceOnlyMail>();
         services.AddRecipientLinks();
         services.AddScoped<DeliveryStage>();
         services.AddOptions<BounceOptions>().BindConfiguration("Bounces");

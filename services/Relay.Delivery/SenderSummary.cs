@@ -66,11 +66,8 @@ public static class SenderSummary
     };
 }
 
-/// <summary>
-/// Emails the sender its summary once: the summary is claimed in the database before sending and
-/// released if sending fails (the event is then retried), so a redelivered event sends nothing.
-/// </summary>
-public sealed class SenderSummaryConsumer(RelayDb db, SmtpConnectionPool smtp, DkimSigning dkim, IOptions<MailOptions> mail, ILogger<SenderSummaryConsumer> logger)
+/// <summary>Emails the sender its summary once, when every delivery of the message is final.</summary>
+public sealed class SenderSummaryConsumer(RelayDb db, OnceOnlyMail mail, IOptions<MailOptions> options, ILogger<SenderSummaryConsumer> logger)
     : IConsumer<MessageDelivered>
 {
     public async Task Consume(ConsumeContext<MessageDelivered> context)
@@ -86,20 +83,10 @@ public sealed class SenderSummaryConsumer(RelayDb db, SmtpConnectionPool smtp, D
             return;
 
         var now = DateTime.UtcNow;
-        if (await db.Messages.Where(m => m.Id == id && m.SummarySentAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, now), context.CancellationToken) == 0)
-            return;
-        try
-        {
-            var email = SenderSummary.Compose(message, mail.Value);
-            dkim.Sign(email);
-            await smtp.SendAsync(email, context.CancellationToken);
+        if (await mail.SendAsync(
+                ct => db.Messages.Where(m => m.Id == id && m.SummarySentAt == null).ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, now), ct),
+                () => db.Messages.Where(m => m.Id == id).ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, (DateTime?)null)),
+                () => SenderSummary.Compose(message, options.Value), context.CancellationToken))
             logger.LogInformation("Summary of message {MessageId} sent to {Sender}", id, message.Sender!.Name);
-        }
-        catch
-        {
-            await db.Messages.Where(m => m.Id == id).ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, (DateTime?)null), CancellationToken.None);
-            throw;
-        }
     }
 }
