@@ -21,33 +21,35 @@ public static class SenderSummary
         var sent = deliveries.Where(d => d.Status == DeliveryStatus.Sent).ToList();
         var missed = deliveries.Where(d => d.Status != DeliveryStatus.Sent).ToList();
 
+        var words = SummaryText.For(message.Sender!.PreferredLanguage);
         var text = new StringBuilder();
-        text.Append($"Your message \"{message.Title}\" reached {sent.Count} of {deliveries.Count} unions.\n\n");
+        text.Append(words.Reached(message.Title, sent.Count, deliveries.Count)).Append("\n\n");
         if (sent.Count > 0)
         {
-            text.Append("Received:\n");
+            text.Append(words.Received).Append('\n');
             foreach (var d in sent)
-                text.Append($"- {NameOf(message, d)}, in {LanguageTags.EnglishName(d.Language)}, {d.At:yyyy-MM-dd HH:mm} UTC\n");
+                text.Append($"- {NameOf(message, d)}, {words.In} {words.LanguageName(d.Language)}, {d.At:yyyy-MM-dd HH:mm} UTC\n");
             text.Append('\n');
         }
         if (missed.Count > 0)
         {
-            text.Append("Not received:\n");
+            text.Append(words.NotReceived).Append('\n');
             foreach (var d in missed)
-                text.Append($"- {NameOf(message, d)}: {Why(d)}\n");
+                text.Append($"- {NameOf(message, d)}: {Why(d, words)}\n");
             text.Append('\n');
         }
-        text.Append("-- \nRelay. Reply to this email to reach the coordinators.\n");
+        text.Append("-- \n").Append(words.Footer).Append('\n');
 
         var email = new MimeMessage
         {
             MessageId = $"summary.{message.Id:N}@{options.MessageIdDomain}",
-            Subject = sent.Count == deliveries.Count ? $"Delivered: {message.Title}"
-                : sent.Count == 0 ? $"Not delivered: {message.Title}"
-                : $"Delivered to {sent.Count} of {deliveries.Count}: {message.Title}",
+            Subject = (sent.Count == deliveries.Count ? words.Delivered
+                : sent.Count == 0 ? words.NotDelivered
+                : words.DeliveredTo(sent.Count, deliveries.Count)) + ": " + message.Title,
             Date = DateTimeOffset.UtcNow,
             Body = new TextPart("plain") { Text = text.ToString() },
         };
+        email.Headers.Add("Content-Language", words.Code);
         email.From.Add(new MailboxAddress("Relay", options.FromAddress));
         email.ReplyTo.Add(MailboxAddress.Parse(options.CoordinatorsAddress));
         email.To.Add(new MailboxAddress(message.Sender!.Name, message.Sender.Email));
@@ -58,10 +60,10 @@ public static class SenderSummary
     private static string NameOf(SolidarityMessage message, Storage.Delivery d) =>
         message.Recipients.FirstOrDefault(r => r.UnionId == d.RecipientUnionId)?.Union?.Name ?? d.Address;
 
-    private static string Why(Storage.Delivery d) => d.Status switch
+    private static string Why(Storage.Delivery d, SummaryText words) => d.Status switch
     {
-        DeliveryStatus.Suppressed => $"no longer receives messages ({d.Detail})",
-        DeliveryStatus.Failed => $"its mail server refused the message: {d.Detail}",
+        DeliveryStatus.Suppressed => words.NoLongerReceives(d.Detail ?? ""),
+        DeliveryStatus.Failed => words.Refused(d.Detail ?? ""),
         _ => d.Detail ?? d.Status,
     };
 }
