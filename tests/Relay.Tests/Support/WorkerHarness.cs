@@ -67,8 +67,9 @@ public sealed class WorkerHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Bounded, so that a consumer stuck on a service cannot hold the whole test run.
-        await Bus.Stop().WaitAsync(TimeSpan.FromSeconds(30));
-        await _provider.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        // Bounded, so that a consumer stuck on a service cannot hold the whole test run; started on
+        // the thread pool, since a stop that blocks before returning its task would escape the bound.
+        await Task.Run(() => Bus.Stop()).WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Run(() => _provider.DisposeAsync().AsTask()).WaitAsync(TimeSpan.FromSeconds(30));
     }
 }

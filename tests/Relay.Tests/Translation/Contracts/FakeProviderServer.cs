@@ -109,7 +109,9 @@ public sealed class FakeProviderServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        // Bounded: a request the client abandoned must not hold the test run.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await Task.Run(() => _app.StopAsync(timeout.Token)).WaitAsync(TimeSpan.FromSeconds(15));
         await _app.DisposeAsync();
     }
 }
