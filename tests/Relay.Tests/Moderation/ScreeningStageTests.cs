@@ -68,6 +68,6 @@ public class ScreeningStageTests : IAsyncLifetime
         Assert.StartsWith("script:", Assert.Single(stored.ModerationReasons));
         await _worker.DispatchOutboxAsync();
         Assert.True(await _worker.Bus.WasPublishedAsync<MessageHeld>(m => m.Context.Message.MessageId == message.Id));
-        Assert.DoesNotContain(_worker.Bus.Published.Select<MessageApproved>(), m => m.Context.Message.MessageId == message.Id);
+        Assert.DoesNotContain(await _worker.Bus.Published.Recorded<MessageApproved>(), m => m.Context.Message.MessageId == message.Id);
     }
 }

@@ -77,7 +77,7 @@ public class StorageTests
         var dispatched = await Task.WhenAll(worker.DispatchOutboxAsync(), worker.DispatchOutboxAsync(), worker.DispatchOutboxAsync());
 
         Assert.Equal(250, dispatched.Sum());
-        var published = worker.Bus.Published.Select<MessagePublished>().ToList();
+        var published = await worker.Bus.Published.Recorded<MessagePublished>();
         Assert.Equal(250, published.Count);
         Assert.Equal(ids.Order(), published.Select(p => p.Context.Message.MessageId).Order());
         await using var check = database.Open();
