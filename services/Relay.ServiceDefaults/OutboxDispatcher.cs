@@ -58,7 +58,11 @@ public sealed class OutboxDispatcher(
             return 0;
 
         var token = Guid.NewGuid();
-        var claimed = await Pending(db, now).OrderBy(o => o.Id).Take(_options.BatchSize)
+        // The pending condition is repeated outside the batch's subquery: PostgreSQL re-checks only the
+        // outer condition on a row another dispatcher has just claimed, so without it two dispatchers
+        // that picked the same batch would both claim (and publish) it.
+        var batch = Pending(db, now).OrderBy(o => o.Id).Take(_options.BatchSize).Select(o => o.Id);
+        var claimed = await Pending(db, now).Where(o => batch.Contains(o.Id))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(o => o.LockToken, token)
                 .SetProperty(o => o.LockedUntil, now + _options.Lease)
