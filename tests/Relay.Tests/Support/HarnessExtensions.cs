@@ -18,24 +18,19 @@ namespace Relay.Tests.Support;
 /// </summary>
 public static class HarnessExtensions
 {
-    public static async Task<bool> WasPublishedAsync<T>(this ITestHarness harness, Func<IPublishedMessage<T>, bool> filter, int seconds = 30)
-        where T : class
-    {
-        for (var waited = 0; waited < seconds * 1000; waited += 20)
-        {
-            if ((await harness.Published.Recorded<T>()).Any(filter))
-                return true;
-            await Task.Delay(20);
-        }
-        return false;
-    }
+    public static Task<bool> WasPublishedAsync<T>(this ITestHarness harness, Func<IPublishedMessage<T>, bool> filter, int seconds = 30)
+        where T : class =>
+        PollAsync(async () => (await harness.Published.Recorded<T>()).Any(filter), seconds);
 
-    public static async Task<bool> WasConsumedAsync<T>(this ITestHarness harness, Func<IReceivedMessage<T>, bool> filter, int seconds = 60)
-        where T : class
+    public static Task<bool> WasConsumedAsync<T>(this ITestHarness harness, Func<IReceivedMessage<T>, bool> filter, int seconds = 60)
+        where T : class =>
+        PollAsync(async () => (await harness.Consumed.Recorded<T>()).Any(filter), seconds);
+
+    private static async Task<bool> PollAsync(Func<Task<bool>> found, int seconds)
     {
         for (var waited = 0; waited < seconds * 1000; waited += 20)
         {
-            if ((await harness.Consumed.Recorded<T>()).Any(filter))
+            if (await found())
                 return true;
             await Task.Delay(20);
         }
