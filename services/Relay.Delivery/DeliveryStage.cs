@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Relay.Contracts;
@@ -9,7 +10,8 @@ namespace Relay.Delivery;
 /// <summary>
 /// Emails an approved message to each recipient union. A delivery record exists before anything
 /// is sent and is claimed with a compare-and-swap on its attempt count, so a replayed event or a
-/// second worker never sends a delivery that is sent or being sent. A temporary failure leaves the
+/// second worker never sends a delivery that is sent or being sent. The recipients of one message
+/// are sent to side by side over the pool's connections. A temporary failure leaves the
 /// delivery "deferred" with its next attempt in the database (<see cref="RetrySchedule"/>, run by
 /// <see cref="DeferredDeliveryScheduler"/>), until it is sent or given up; a permanent one is
 /// "failed" with the server's reply. One bad recipient never holds up the others. A union that
@@ -36,17 +38,24 @@ public sealed class DeliveryStage(
         }
 
         await CreateDeliveriesAsync(message, cancellationToken);
+        var recipients = message.Recipients.ToDictionary(r => r.UnionId, r => r.Union!);
         var now = DateTime.UtcNow;
+        var sendable = new List<Storage.Delivery>();
         foreach (var delivery in message.Deliveries.Where(d => IsDue(d, now)).ToList())
         {
-            var recipient = message.Recipients.First(r => r.UnionId == delivery.RecipientUnionId).Union!;
+            var recipient = recipients[delivery.RecipientUnionId];
             if (recipient.IsSuppressed)
                 await SuppressAsync(delivery, recipient, cancellationToken);
             else if (domains.WaitBefore(delivery.Address) is { } wait)
                 await PostponeAsync(delivery, wait, cancellationToken);
             else
-                await DeliverAsync(message, delivery, recipient, cancellationToken);
+                sendable.Add(delivery);
         }
+        // Claimed a few connections' worth at a time (one UPDATE each), so a campaign to many
+        // unions costs a handful of writes, and no claim outlives its lease while it waits its turn.
+        foreach (var group in sendable.GroupBy(d => (d.Status, d.Attempts)))
+            foreach (var chunk in group.Chunk(smtp.Size * ChunkRounds))
+                await DeliverAsync(message, await ClaimAsync(chunk, group.Key, cancellationToken), recipients, cancellationToken);
 
         // Decide on what the database says now: another worker may have sent some meanwhile. Each
         // worker looks after its own sends, so whichever finishes last sees every delivery final.
@@ -120,55 +129,113 @@ public sealed class DeliveryStage(
             delivery.Id, DomainRateLimiter.DomainOf(delivery.Address), retries.Value.PerDomainPerMinute, next);
     }
 
-    private async Task DeliverAsync(SolidarityMessage message, Storage.Delivery delivery, Union recipient, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims deliveries that were due with the same status and attempt count, in one UPDATE: only
+    /// the worker that moves the count from what it read may send, and the claim holds each for a
+    /// lease (no one else finds it due meanwhile; if this worker dies mid-send, the lease ends and it
+    /// is due again). The lease, unique to this claim, tells which rows are ours when another
+    /// worker took some of them first.
+    /// </summary>
+    private async Task<IReadOnlyList<Storage.Delivery>> ClaimAsync(Storage.Delivery[] chunk, (string Status, int Attempts) read,
+        CancellationToken cancellationToken)
     {
-        // Claim: only the worker that moves the attempt count from what it read may send, and the
-        // claim holds the delivery for a lease (no one else finds it due meanwhile). If this worker
-        // dies mid-send, the lease ends and the delivery is due again.
         var now = DateTime.UtcNow;
+        // Whole microseconds: PostgreSQL keeps no finer, and the value is read back below.
         var lease = now + Lease;
+        lease = new DateTime(lease.Ticks - lease.Ticks % 10, DateTimeKind.Utc);
+        var ids = chunk.Select(d => d.Id).ToList();
         var claimed = await db.Deliveries
-            .Where(d => d.Id == delivery.Id && d.Attempts == delivery.Attempts && d.Status == delivery.Status
+            .Where(d => ids.Contains(d.Id) && d.Status == read.Status && d.Attempts == read.Attempts
                 && (d.NextAttemptAt == null || d.NextAttemptAt <= now))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Attempts, d => d.Attempts + 1)
                 .SetProperty(d => d.NextAttemptAt, lease), cancellationToken);
-        if (claimed == 0)
+        var ours = chunk.ToList();
+        if (claimed < chunk.Length)
         {
-            await db.Entry(delivery).ReloadAsync(cancellationToken);
-            return;
+            var held = await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.Id) && d.NextAttemptAt == lease)
+                .Select(d => d.Id).ToListAsync(cancellationToken);
+            ours = chunk.Where(d => held.Contains(d.Id)).ToList();
+            foreach (var taken in chunk.Except(ours))
+                await db.Entry(taken).ReloadAsync(cancellationToken); // another worker got to it first
         }
-        if (delivery.Status == DeliveryStatus.Pending && delivery.Attempts > 0)
-            logger.LogWarning("Delivery {DeliveryId} of message {MessageId} to {Address}: the outcome of attempt {Attempt} was never recorded; " +
-                "sending again may repeat it (same Message-ID <{EmailMessageId}>)", delivery.Id, message.Id, delivery.Address, delivery.Attempts, delivery.EmailMessageId);
-        // The database already holds the new count: keep the tracked entity in step without writing it again.
-        db.Entry(delivery).Property(d => d.Attempts).OriginalValue = ++delivery.Attempts;
-        db.Entry(delivery).Property(d => d.NextAttemptAt).OriginalValue = delivery.NextAttemptAt = lease;
-        delivery.FirstAttemptAt ??= DateTime.UtcNow;
+        foreach (var delivery in ours)
+        {
+            if (delivery.Status == DeliveryStatus.Pending && delivery.Attempts > 0)
+                logger.LogWarning("Delivery {DeliveryId} of message {MessageId} to {Address}: the outcome of attempt {Attempt} was never recorded; " +
+                    "sending again may repeat it (same Message-ID <{EmailMessageId}>)", delivery.Id, delivery.MessageId, delivery.Address,
+                    delivery.Attempts, delivery.EmailMessageId);
+            // The database already holds the new count: keep the tracked entity in step without writing it again.
+            db.Entry(delivery).Property(d => d.Attempts).OriginalValue = ++delivery.Attempts;
+            db.Entry(delivery).Property(d => d.NextAttemptAt).OriginalValue = delivery.NextAttemptAt = lease;
+            delivery.FirstAttemptAt ??= now;
+        }
+        return ours;
+    }
 
-        var email = MailComposer.Compose(Draft(message, recipient), mail.Value);
-        dkim.Sign(email);
-        try
+    /// <summary>
+    /// Sends claimed deliveries over the pool's connections side by side, and records each outcome
+    /// as soon as it is known: outcomes that arrive while the previous ones are being written go
+    /// together in the next write (a group commit), so a busy run writes rarely and a quiet one at once.
+    /// </summary>
+    private async Task DeliverAsync(SolidarityMessage message, IReadOnlyList<Storage.Delivery> claimed, Dictionary<Guid, Union> recipients,
+        CancellationToken cancellationToken)
+    {
+        if (claimed.Count == 0)
+            return;
+        var outcomes = Channel.CreateUnbounded<(Storage.Delivery Delivery, string? Reply, Exception? Error)>();
+        async Task SendAllAsync()
         {
-            var reply = await smtp.SendAsync(email, cancellationToken);
-            (delivery.Status, delivery.Detail, delivery.NextAttemptAt) = (DeliveryStatus.Sent, reply, null);
+            try
+            {
+                await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = smtp.Size, CancellationToken = cancellationToken },
+                    async (delivery, token) =>
+                    {
+                        var email = MailComposer.Compose(Draft(message, recipients[delivery.RecipientUnionId]), mail.Value);
+                        dkim.Sign(email);
+                        try { outcomes.Writer.TryWrite((delivery, await smtp.SendAsync(email, token), null)); }
+                        catch (Exception e) when (e is not OperationCanceledException) { outcomes.Writer.TryWrite((delivery, null, e)); }
+                    });
+            }
+            finally { outcomes.Writer.Complete(); }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+
+        var sending = SendAllAsync();
+        // Written even when the run is being cancelled: an email that went out must be recorded.
+        while (await outcomes.Reader.WaitToReadAsync(CancellationToken.None))
         {
-            var outcome = DeliveryOutcome.Classify(e);
+            while (outcomes.Reader.TryRead(out var outcome))
+                Record(message, outcome.Delivery, outcome.Reply, outcome.Error);
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        await sending;
+    }
+
+    private void Record(SolidarityMessage message, Storage.Delivery delivery, string? reply, Exception? error)
+    {
+        if (error is null)
+            (delivery.Status, delivery.Detail, delivery.NextAttemptAt) = (DeliveryStatus.Sent, reply, null);
+        else
+        {
+            var outcome = DeliveryOutcome.Classify(error);
             var next = outcome.Permanent ? null : RetrySchedule.NextAttempt(delivery.Attempts, delivery.FirstAttemptAt!.Value, DateTime.UtcNow, retries.Value);
             var gaveUp = !outcome.Permanent && next is null;
             var detail = gaveUp ? $"gave up after {delivery.Attempts} attempts over {retries.Value.GiveUpAfter.TotalDays:0.#} days; last: {outcome.Detail}" : outcome.Detail;
             (delivery.Status, delivery.Detail, delivery.NextAttemptAt) = (next is null ? DeliveryStatus.Failed : DeliveryStatus.Deferred, detail, next);
-            db.Enqueue(new DeliveryFailed(message.Id, recipient.Id, detail, next is null));
+            db.Enqueue(new DeliveryFailed(message.Id, delivery.RecipientUnionId, detail, next is null));
             logger.LogWarning("Delivery {DeliveryId} to {Address} {Status}: {Detail}", delivery.Id, delivery.Address, delivery.Status, outcome.Detail);
         }
         delivery.At = DateTime.UtcNow;
-        await db.SaveChangesAsync(CancellationToken.None);
     }
 
-    /// <summary>How long a claimed delivery is held by the worker sending it: longer than any SMTP exchange may take.</summary>
-    private TimeSpan Lease => smtp.Timeout + TimeSpan.FromMinutes(1);
+    /// <summary>How many sends per connection one claim covers.</summary>
+    private const int ChunkRounds = 2;
+
+    /// <summary>
+    /// How long a claimed delivery is held by the worker sending it: longer than its chunk may take,
+    /// each send lasting at most the pool's timeout (the wait for a connection included).
+    /// </summary>
+    private TimeSpan Lease => smtp.Timeout * ChunkRounds + TimeSpan.FromMinutes(1);
 
     /// <summary>Pending or deferred, and not held by a claim or waiting for its next attempt.</summary>
     public static bool IsDue(Storage.Delivery delivery, DateTime now) =>

@@ -22,6 +22,9 @@ public sealed class SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<Sm
     private readonly SemaphoreSlim _slots = new(Math.Max(1, options.Value.PoolSize));
     private readonly string? _pin = Pin(options.Value.CertificateThumbprint);
 
+    /// <summary>How many connections it keeps, so how many sends go at once.</summary>
+    public int Size => Math.Max(1, _options.PoolSize);
+
     /// <summary>The longest one send may take (connect, authenticate, transfer).</summary>
     public TimeSpan Timeout => _options.Timeout;
 

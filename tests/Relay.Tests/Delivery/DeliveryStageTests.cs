@@ -185,4 +185,50 @@ public class DeliveryStageTests : IAsyncLifetime
         Assert.InRange(waiting.NextAttemptAt!.Value, DateTime.UtcNow, DateTime.UtcNow.AddSeconds(61));
         Assert.Equal(MessageStatus.Approved, (await db.Messages.SingleAsync(m => m.Id == message.Id)).Status);
     }
+
+    [Fact]
+    public async Task A_campaign_to_many_unions_goes_out_once_to_each_even_with_two_workers_racing_over_it()
+    {
+        await using var worker = await StartAsync(LocalServices.SmtpPort, perDomainPerMinute: 0);
+        SolidarityMessage message;
+        List<Union> unions;
+        await using (var setup = _database.Open())
+        {
+            var sender = await setup.AddUnionAsync("International Miners' Coordination", "en");
+            unions = [];
+            for (var i = 0; i < 11; i++)
+                unions.Add(await setup.AddUnionAsync($"Sindicato {i}", i % 2 == 0 ? "es" : "en"));
+            message = await setup.AddMessageAsync(sender, unions, MessageStatus.Approved);
+            await setup.AddTranslationAsync(message, "es", "Carta de solidaridad a los mineros", "Queridos colegas, toda nuestra solidaridad.");
+        }
+
+        // Two workers on the same message at once, each retrying as the endpoint does when the
+        // other created the deliveries first (a unique key on the delivery).
+        async Task WorkerAsync()
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                await using var scope = worker.Services.CreateAsyncScope();
+                try
+                {
+                    await scope.ServiceProvider.GetRequiredService<DeliveryStage>().RunAsync(message.Id, CancellationToken.None);
+                    return;
+                }
+                catch (DbUpdateException) when (attempt < 3) { }
+            }
+        }
+        await Task.WhenAll(WorkerAsync(), WorkerAsync());
+
+        foreach (var union in unions)
+            Assert.Single(await Maildev.WaitForAsync(union.Email));
+        await using var db = _database.Open();
+        var stored = await db.Messages.Include(m => m.Deliveries).SingleAsync(m => m.Id == message.Id);
+        Assert.Equal(MessageStatus.Delivered, stored.Status);
+        Assert.Equal(unions.Count, stored.Deliveries.Count);
+        Assert.All(stored.Deliveries, d => Assert.Equal((DeliveryStatus.Sent, 1), (d.Status, d.Attempts)));
+        // Every email is out once the run has returned; none came late.
+        await Task.Delay(300);
+        foreach (var union in unions)
+            Assert.Single(await Maildev.EmailsToAsync(union.Email));
+    }
 }

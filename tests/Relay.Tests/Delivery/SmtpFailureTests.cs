@@ -25,6 +25,8 @@ public class SmtpFailureTests : IAsyncLifetime
         new()
         {
             ["Smtp:Host"] = "127.0.0.1", ["Smtp:Port"] = _server.Port.ToString(), ["Smtp:Timeout"] = "00:00:15",
+            // One connection: a refusal must leave the conversation usable for the next recipient.
+            ["Smtp:PoolSize"] = "1",
             ["Delivery:ScanInterval"] = "01:00:00",
         });
 
