@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks Relay against the raw limits on this machine, in one run (not part of the tests).
 #   deploy/local/bench.sh [translation] [--messages N] [--concurrency C]
-#   deploy/local/bench.sh delivery [--messages N] [--connections C] [--smtp-port P]
-# Starts what it needs (APY; the aiosmtpd sink, stopped again afterwards, unless --smtp-port
+#   deploy/local/bench.sh delivery [--messages N] [--connections C] [--recipients R] [--sink-delay-ms D] [--smtp-port P]
+# Starts what it needs (APY; the aiosmtpd sink, answering each DATA after D ms (default 0), stopped again afterwards, unless --smtp-port
 # points at another sink such as maildev), builds in Release and writes its table to
 # docs/benchmarks/<scenario>.md (options given here come first and win, --out included).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -16,6 +16,9 @@ case $scenario in
     defaults=(--apy "http://127.0.0.1:$APY_PORT")
     ;;
   delivery)
+    args=" $* "
+    if [[ $args =~ \ --sink-delay-ms\ ([0-9]+)\  ]]; then SMTP_SINK_DELAY_MS=${BASH_REMATCH[1]}; fi
+    [ "${SMTP_SINK_DELAY_MS:-0}" -gt 0 ] && report="delivery-sink-${SMTP_SINK_DELAY_MS}ms"
     defaults=(--smtp-port "$SMTP_SINK_PORT")
     if [[ " $* " != *" --smtp-port "* ]] && ! is_running smtp-sink; then
       start_smtp_sink
@@ -29,4 +32,4 @@ dotnet build "$ROOT/tests/Relay.Benchmarks" -c Release -nologo -v q -clp:ErrorsO
   || { cat "$LOGS/bench-build.log"; exit 1; }
 mkdir -p "$ROOT/docs/benchmarks"
 dotnet "$ROOT/tests/Relay.Benchmarks/bin/Release/net10.0/Relay.Benchmarks.dll" "$scenario" "$@" \
-  "${defaults[@]}" --out "$ROOT/docs/benchmarks/$scenario.md"
+  "${defaults[@]}" --out "$ROOT/docs/benchmarks/${report:-$scenario}.md"

@@ -302,6 +302,7 @@ stop_relay() {
 # maildev is a catcher with a web UI and tops out around 600 messages/s; Debian's aiosmtpd with
 # the counting handler in smtp_sink.py keeps nothing and says in each reply how much it accepted.
 SMTP_SINK_PORT=${SMTP_SINK_PORT:-2525}
+SMTP_SINK_DELAY_MS=${SMTP_SINK_DELAY_MS:-0} # how long it waits before each reply to DATA
 
 smtp_sink_greets() { # the 220 greeting arrives (aiosmtpd looks up its own name per connection first)
   (
@@ -319,9 +320,9 @@ start_smtp_sink() {
     echo "port $SMTP_SINK_PORT is taken by a process this checkout did not start; stop it first or set SMTP_SINK_PORT" >&2
     return 1
   fi
-  log "starting the SMTP sink (aiosmtpd) on 127.0.0.1:$SMTP_SINK_PORT"
+  log "starting the SMTP sink (aiosmtpd) on 127.0.0.1:$SMTP_SINK_PORT, answering DATA after ${SMTP_SINK_DELAY_MS} ms"
   start_bg smtp-sink env PYTHONPATH="$ROOT/deploy/local" /usr/bin/python3 -m aiosmtpd -n \
-    -l "127.0.0.1:$SMTP_SINK_PORT" -c smtp_sink.CountingSink
+    -l "127.0.0.1:$SMTP_SINK_PORT" -c smtp_sink.CountingSink "$SMTP_SINK_DELAY_MS"
   wait_for "the SMTP sink" 30 smtp_sink_greets
 }
 

@@ -30,7 +30,26 @@ public static class StorageExtensions
         var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
         if (!string.IsNullOrEmpty(directory))
             Directory.CreateDirectory(directory);
+        ReserveThreadsForSqlite();
         return db.UseSqlite(builder.ToString()).AddInterceptors(SqlitePragmas.Instance);
+    }
+
+    private static int _threadsReserved;
+
+    /// <summary>
+    /// Microsoft.Data.Sqlite has no asynchronous I/O: every call, the "async" ones included, holds
+    /// its thread, and a write waiting for another's lock sleeps in SQLite's busy handler. With the
+    /// thread pool's default floor (one thread per core), a dozen consumers writing at once leave no
+    /// thread for the continuations of SMTP or HTTP replies, which then wait for the pool to grow
+    /// (measured in the delivery benchmark: 72% of the raw rate against a mail server answering in
+    /// 20 ms, 79% with this floor). The floor is raised once per process.
+    /// </summary>
+    private static void ReserveThreadsForSqlite()
+    {
+        if (Interlocked.Exchange(ref _threadsReserved, 1) == 1)
+            return;
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), io);
     }
 }
 
