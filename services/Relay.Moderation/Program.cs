@@ -4,6 +4,5 @@ using Relay.ServiceDefaults;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddRelayServiceDefaults(bus => bus.AddConsumer<ScreenMessageConsumer>());
-builder.Services.AddOptions<ModerationOptions>().BindConfiguration("Moderation");
-builder.Services.AddScoped<ScreeningStage>();
+builder.Services.AddModeration();
 builder.Build().Run();

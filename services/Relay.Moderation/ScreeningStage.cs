@@ -5,8 +5,8 @@ using Relay.Storage;
 
 namespace Relay.Moderation;
 
-/// <summary>Screens a translated message once: approves it, or holds it for a coordinator with reasons.</summary>
-public sealed class ScreeningStage(RelayDb db, IOptions<ModerationOptions> options, ILogger<ScreeningStage> logger)
+/// <summary>Screens a translated message once: approves it, holds it for a coordinator or rejects it, with reasons.</summary>
+public sealed class ScreeningStage(RelayDb db, BlocklistFiles blocklists, IOptions<ModerationOptions> options, ILogger<ScreeningStage> logger)
 {
     public async Task RunAsync(Guid messageId, CancellationToken cancellationToken)
     {
@@ -22,7 +22,7 @@ public sealed class ScreeningStage(RelayDb db, IOptions<ModerationOptions> optio
         var result = ModerationRules.Screen(
             new ScreenedText(message.Language ?? "und", message.Title, message.Body),
             message.Translations.Select(t => new ScreenedText(t.Language, t.Title, t.Body)).ToList(),
-            options.Value, message.LanguageFlags);
+            await FactsAsync(message, cancellationToken), options.Value, blocklists.Current);
 
         message.ModerationReasons = [.. result.Reasons];
         message.DecidedBy = "rules";
@@ -44,5 +44,39 @@ public sealed class ScreeningStage(RelayDb db, IOptions<ModerationOptions> optio
         }
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("Message {MessageId}: {Decision} {Reasons}", messageId, message.ModerationDecision, string.Join("; ", result.Reasons));
+    }
+
+    /// <summary>
+    /// What the rules need from the database, in three small queries: the sender's messages received
+    /// in the day (or duplicate window) before this one, with their recipients; this message's
+    /// recipients; and whether the sender has had enough messages approved. The message never counts itself.
+    /// </summary>
+    private async Task<MessageFacts> FactsAsync(SolidarityMessage message, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var at = message.ReceivedAt;
+        var (hourAgo, dayAgo, windowStart) = (at.AddHours(-1), at.AddDays(-1), at - o.DuplicateWindow);
+        var since = dayAgo < windowStart ? dayAgo : windowStart;
+        var earlier = await db.Messages.AsNoTracking()
+            .Where(m => m.SenderUnionId == message.SenderUnionId && m.Id != message.Id && m.ReceivedAt > since && m.ReceivedAt <= at)
+            .Select(m => new { m.ReceivedAt, m.Body, Recipients = m.Recipients.Select(r => r.UnionId).ToList() })
+            .ToListAsync(cancellationToken);
+        var recipients = await db.Recipients.AsNoTracking().Where(r => r.MessageId == message.Id)
+            .Select(r => new { r.UnionId, r.Union!.Name, r.Union.ReviewIncoming })
+            .ToListAsync(cancellationToken);
+        var approved = await db.Messages
+            .Where(m => m.SenderUnionId == message.SenderUnionId && m.Id != message.Id && m.ModerationDecision == "approve")
+            .Take(o.HoldFirstMessages).CountAsync(cancellationToken);
+
+        var lastDay = earlier.Where(m => m.ReceivedAt > dayAgo).ToList();
+        return new MessageFacts
+        {
+            SentLastHour = lastDay.Count(m => m.ReceivedAt > hourAgo),
+            SentLastDay = lastDay.Count,
+            RecentBodies = earlier.Where(m => m.ReceivedAt > windowStart).Select(m => m.Body).ToList(),
+            ApprovedEarlier = approved,
+            Recipients = recipients.Select(r => new RecipientFacts(r.Name, lastDay.Count(m => m.Recipients.Contains(r.UnionId)), r.ReviewIncoming)).ToList(),
+            LanguageFlags = message.LanguageFlags,
+        };
     }
 }

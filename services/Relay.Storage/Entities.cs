@@ -23,6 +23,8 @@ public class Union
     public DateTime? LastBounceAt { get; set; }
     /// <summary>When coordinators were told of the current suppression.</summary>
     public DateTime? SuppressionNoticeSentAt { get; set; }
+    /// <summary>It asked that every message sent to it is read by a coordinator first (moderation holds them all).</summary>
+    public bool ReviewIncoming { get; set; }
 
     public string PreferredLanguage => Languages.Count > 0 ? Languages[0] : "en";
     public bool IsSuppressed => SuppressedAt is not null;

@@ -128,6 +128,13 @@ public static class SchemaChanges
                     CONSTRAINT "PK_bounces" PRIMARY KEY ("Key"));
                 CREATE INDEX "IX_bounces_UnionId" ON bounces ("UnionId");
                 """),
+        new(5, "a union can ask that every message to it is reviewed first",
+            Sqlite: """
+                ALTER TABLE "unions" ADD COLUMN "ReviewIncoming" INTEGER NOT NULL DEFAULT 0;
+                """,
+            Postgres: """
+                ALTER TABLE unions ADD COLUMN "ReviewIncoming" boolean NOT NULL DEFAULT FALSE;
+                """),
     ];
 
     public static int Latest => All.Count == 0 ? 1 : All.Max(c => c.Version);

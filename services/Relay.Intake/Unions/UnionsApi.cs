@@ -9,7 +9,11 @@ using Relay.Storage;
 
 namespace Relay.Intake;
 
-public sealed record CreateUnionRequest(string? Name, string? Country, List<string>? Languages, string? Email);
+/// <summary>A new union; <c>reviewIncoming</c>: every message sent to it is read by a coordinator first.</summary>
+public sealed record CreateUnionRequest(string? Name, string? Country, List<string>? Languages, string? Email, bool ReviewIncoming = false);
+
+/// <summary>Whether every message sent to a union is read by a coordinator first.</summary>
+public sealed record ReviewIncomingRequest(bool ReviewIncoming);
 
 /// <summary>The answer to a new union: the only time its API key is shown.</summary>
 public sealed record UnionCreated(Guid Id, string Name, string Country, IReadOnlyList<string> Languages, string ApiKey);
@@ -17,12 +21,12 @@ public sealed record UnionCreated(Guid Id, string Name, string Country, IReadOnl
 /// <summary>A union as the public directory shows it: never its email address.</summary>
 public sealed record UnionListing(Guid Id, string Name, string Country, IReadOnlyList<string> Languages);
 
-/// <summary>A union as coordinators see it: its address, and whether it still receives messages and why not.</summary>
+/// <summary>A union as coordinators see it: its address, whether it still receives messages and why not, and whether messages to it are reviewed first.</summary>
 public sealed record UnionDetail(Guid Id, string Name, string Country, IReadOnlyList<string> Languages, string Email,
-    bool ReceivesMessages, DateTime? SuppressedAt, string? SuppressedReason, int BounceCount, DateTime? LastBounceAt)
+    bool ReceivesMessages, DateTime? SuppressedAt, string? SuppressedReason, int BounceCount, DateTime? LastBounceAt, bool ReviewIncoming)
 {
     public static UnionDetail From(Union u) =>
-        new(u.Id, u.Name, u.Country, u.Languages, u.Email, !u.IsSuppressed, u.SuppressedAt, u.SuppressedReason, u.BounceCount, u.LastBounceAt);
+        new(u.Id, u.Name, u.Country, u.Languages, u.Email, !u.IsSuppressed, u.SuppressedAt, u.SuppressedReason, u.BounceCount, u.LastBounceAt, u.ReviewIncoming);
 }
 
 public static class UnionsApi
@@ -34,6 +38,7 @@ public static class UnionsApi
         unions.MapGet("/", ListAsync);
         unions.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.Coordinator);
         unions.MapPost("/{id:guid}/reinstate", ReinstateAsync).RequireAuthorization(Policies.Coordinator);
+        unions.MapPut("/{id:guid}/review-incoming", SetReviewIncomingAsync).RequireAuthorization(Policies.Coordinator);
     }
 
     private static async Task<Results<Ok<UnionDetail>, NotFound>> GetAsync(Guid id, RelayDb db, CancellationToken cancellationToken) =>
@@ -47,6 +52,16 @@ public static class UnionsApi
         if (await db.Unions.FirstOrDefaultAsync(u => u.Id == id, cancellationToken) is not { } union)
             return TypedResults.NotFound();
         RecipientPreferences.Resume(union);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(UnionDetail.From(union));
+    }
+
+    /// <summary>A union asks that every message sent to it is read by a coordinator first (moderation holds them), or no longer asks.</summary>
+    private static async Task<Results<Ok<UnionDetail>, NotFound>> SetReviewIncomingAsync(Guid id, ReviewIncomingRequest request, RelayDb db, CancellationToken cancellationToken)
+    {
+        if (await db.Unions.FirstOrDefaultAsync(u => u.Id == id, cancellationToken) is not { } union)
+            return TypedResults.NotFound();
+        union.ReviewIncoming = request.ReviewIncoming;
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(UnionDetail.From(union));
     }
@@ -67,6 +82,7 @@ public static class UnionsApi
             Email = request.Email!.Trim(),
             ApiKeyHash = ApiKeys.Hash(key),
             CreatedAt = DateTime.UtcNow,
+            ReviewIncoming = request.ReviewIncoming,
         };
         db.Unions.Add(union);
         await db.SaveChangesAsync(cancellationToken);

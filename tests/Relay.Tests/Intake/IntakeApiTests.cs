@@ -70,6 +70,25 @@ public class IntakeApiTests(RelayApplication app) : IClassFixture<RelayApplicati
     }
 
     [Fact]
+    public async Task A_union_can_ask_that_every_message_to_it_is_reviewed_first()
+    {
+        var response = await Coordinator.PostAsJsonAsync("/api/unions",
+            new { name = "Careful union", country = "ES", languages = new[] { "es" }, email = $"u{Guid.NewGuid():N}@unions.example.org", reviewIncoming = true });
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var id = created.GetProperty("id").GetGuid();
+        Assert.True((await Coordinator.GetFromJsonAsync<JsonElement>($"/api/unions/{id}")).GetProperty("reviewIncoming").GetBoolean());
+
+        var changed = await Coordinator.PutAsJsonAsync($"/api/unions/{id}/review-incoming", new { reviewIncoming = false });
+        Assert.False((await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reviewIncoming").GetBoolean());
+        await using (var db = app.OpenDb())
+            Assert.False((await db.Unions.SingleAsync(u => u.Id == id)).ReviewIncoming);
+
+        var byUnion = await app.ClientWithKey(created.GetProperty("apiKey").GetString()!).PutAsJsonAsync($"/api/unions/{id}/review-incoming", new { reviewIncoming = true });
+        Assert.Equal(HttpStatusCode.Forbidden, byUnion.StatusCode);
+        Assert.False((await Coordinator.GetFromJsonAsync<JsonElement>($"/api/unions/{(await CreateUnionAsync("Plain union", "es")).Id}")).GetProperty("reviewIncoming").GetBoolean());
+    }
+
+    [Fact]
     public async Task A_bad_union_gets_a_problem_naming_the_field()
     {
         var problem = await ProblemAsync(await Coordinator.PostAsJsonAsync("/api/unions",
@@ -207,6 +226,30 @@ public class IntakeApiTests(RelayApplication app) : IClassFixture<RelayApplicati
         Assert.Equal("rejected", status.GetProperty("status").GetString());
         Assert.Contains("Not a message of solidarity.", status.GetProperty("moderation").GetProperty("reasons").ToString());
         Assert.True(await app.Harness.WasPublishedAsync<MessageRejected>(m => m.Context.Message.MessageId == other));
+    }
+
+    [Fact]
+    public async Task The_sender_sees_why_the_rules_rejected_its_message()
+    {
+        var sender = await CreateUnionAsync("Sender", "en");
+        Guid id;
+        await using (var db = app.OpenDb())
+        {
+            var union = await db.Unions.SingleAsync(u => u.Id == sender.Id);
+            var message = await db.AddMessageAsync(union, [await db.AddUnionAsync("Recipient", "es")], MessageStatus.Rejected);
+            (message.ModerationDecision, message.DecidedBy) = ("reject", "rules");
+            message.ModerationReasons = ["script: the en text contains script or active markup", "first-message: no message from this union has been approved yet"];
+            await db.SaveChangesAsync();
+            id = message.Id;
+        }
+
+        var status = await app.ClientWithKey(sender.Key).GetFromJsonAsync<JsonElement>($"/api/messages/{id}");
+
+        Assert.Equal("rejected", status.GetProperty("status").GetString());
+        var moderation = status.GetProperty("moderation");
+        Assert.Equal(("reject", "rules"), (moderation.GetProperty("decision").GetString(), moderation.GetProperty("decidedBy").GetString()));
+        Assert.Equal(["script: the en text contains script or active markup", "first-message: no message from this union has been approved yet"],
+            moderation.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
     }
 
     [Fact]

@@ -49,6 +49,9 @@ public class SchemaTests
             db.Glossary.Add(term);
             db.TranslationCache.Add(new CachedTranslation { Key = new string('a', 64), From = "en", To = "es", Text = "Hola", Provider = "apertium", CreatedAt = DateTime.UtcNow });
             db.ProviderUsage.Add(new ProviderUsage { Provider = "apertium", Day = DateOnly.FromDateTime(DateTime.UtcNow), Characters = 10, Requests = 1 });
+            var union = await db.Unions.SingleAsync();
+            Assert.False(union.ReviewIncoming);
+            union.ReviewIncoming = true;
             await db.SaveChangesAsync();
         }
 
@@ -57,6 +60,7 @@ public class SchemaTests
             Assert.Equal("en>es>pt", (await db.Translations.SingleAsync(t => t.MessageId == messageId)).Path);
             Assert.Single((await db.Messages.SingleAsync(m => m.Id == messageId)).LanguageFlags);
             Assert.Equal("Sintracarbon", (await db.Glossary.Include(g => g.Renderings).SingleAsync()).Renderings.Single().Text);
+            Assert.True((await db.Unions.SingleAsync()).ReviewIncoming);
             Assert.Empty(await RelaySchema.EnsureAsync(db));
             Assert.Equal(Enumerable.Range(1, SchemaChanges.Latest), await db.SchemaVersions.Select(v => v.Version).OrderBy(v => v).ToListAsync());
         }

@@ -1,0 +1,12 @@
+namespace Relay.Moderation;
+
+public static class Extensions
+{
+    public static IServiceCollection AddModeration(this IServiceCollection services)
+    {
+        services.AddOptions<ModerationOptions>().BindConfiguration("Moderation");
+        services.AddSingleton<BlocklistFiles>();
+        services.AddScoped<ScreeningStage>();
+        return services;
+    }
+}
