@@ -54,6 +54,7 @@ public record MessageHeld(Guid MessageId, IReadOnlyList<string> Reasons);
 /// <param name="MessageId">The solidarity message.</param>
 /// <param name="Reason">Why, in words the sender can read.</param>
 /// <param name="RejectedBy">"rules" or the coordinator.</param>
+[MustBeRouted]
 public record MessageRejected(Guid MessageId, string Reason, string RejectedBy);
 
 /// <summary>One recipient could not be reached.</summary>

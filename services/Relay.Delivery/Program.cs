@@ -8,6 +8,7 @@ builder.AddRelayServiceDefaults(bus =>
     bus.AddConsumer<DeliverMessageConsumer>();
     bus.AddConsumer<SenderSummaryConsumer>();
     bus.AddConsumer<TellCoordinatorsConsumer>();
+    bus.AddConsumer<RejectionNoticeConsumer>();
 });
 builder.Services.AddEmailDelivery();
 builder.Build().Run();

@@ -18,14 +18,33 @@ public static class Extensions
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
+            .AddCookie(ReviewSession.Scheme, o =>
+            {
+                o.LoginPath = "/review/sign-in";
+                o.AccessDeniedPath = "/review/sign-in";
+                o.Cookie.Name = "relay_review";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+            });
         builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.ReviewDesk, p => p.AddAuthenticationSchemes(ReviewSession.Scheme).RequireRole(Roles.Coordinator))
             .AddPolicy(Policies.Coordinator, p => p.RequireRole(Roles.Coordinator))
             .AddPolicy(Policies.Union, p => p.RequireRole(Roles.Union))
             .AddPolicy(Policies.UnionOrCoordinator, p => p.RequireRole(Roles.Union, Roles.Coordinator));
         builder.Services.AddHostedService<CoordinatorKeyBootstrap>();
 
-        builder.Services.AddRazorPages();
+        // The review desk's pages need a signed-in coordinator, except the sign-in page; their forms
+        // carry antiforgery tokens, which Razor Pages check on every POST.
+        builder.Services.AddRazorPages(o =>
+        {
+            o.Conventions.AuthorizeFolder("/Review", Policies.ReviewDesk);
+            o.Conventions.AllowAnonymousToPage("/Review/SignIn");
+        });
+        builder.Services.AddScoped<Review.ReviewDesk>();
         // Escape markup, not languages: by default Razor turns every non-ASCII letter into an entity,
         // which bloats Cyrillic or Arabic pages several times over.
         builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>

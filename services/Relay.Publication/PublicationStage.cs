@@ -33,6 +33,6 @@ public sealed class PublicationStage(RelayDb db, IOptions<PublicationOptions> op
 
     /// <summary>Only approved messages whose sender said publish, and only once.</summary>
     public static bool ShouldPublish(SolidarityMessage message) =>
-        message.Publish && message.PublishedAt is null
+        message.Publish && message.PublishedAt is null && message.TakenDownAt is null
         && message.Status is MessageStatus.Approved or MessageStatus.Delivered or MessageStatus.Failed;
 }

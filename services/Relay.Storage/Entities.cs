@@ -71,7 +71,10 @@ public class SolidarityMessage
     public string? DecidedBy { get; set; }
     public DateTime? PublishedAt { get; set; }
     public string? PublicationUrl { get; set; }
-    /// <summary>When the sending union was emailed who received its message and who did not.</summary>
+    /// <summary>When a coordinator took the publication down: the public site no longer shows it, and it is never published again.</summary>
+    public DateTime? TakenDownAt { get; set; }
+    public string? TakedownReason { get; set; }
+    /// <summary>When the sending union was told how its message ended: who received it and who did not, or why it was rejected.</summary>
     public DateTime? SummarySentAt { get; set; }
 
     public List<MessageRecipient> Recipients { get; set; } = [];
@@ -145,6 +148,31 @@ public class Delivery
 /// notification's own Message-ID and the recipient it reports), so reading the mailbox again
 /// never counts a bounce twice.
 /// </summary>
+/// <summary>Who decided, edited or took down what, when and why: one row per act, never changed.</summary>
+public class AuditEntry
+{
+    public Guid Id { get; set; }
+    public DateTime At { get; set; }
+    /// <summary>"rules", or the coordinator as they signed in.</summary>
+    public required string Actor { get; set; }
+    /// <summary>approve, hold, reject, edit-translation or takedown.</summary>
+    public required string Action { get; set; }
+    public Guid? MessageId { get; set; }
+    /// <summary>What was acted on ("es translation: title and body").</summary>
+    public string? Detail { get; set; }
+    /// <summary>Why, as the actor gave it (a coordinator's reason, the rules' objections).</summary>
+    public string? Reason { get; set; }
+}
+
+public static class AuditAction
+{
+    public const string Approve = "approve";
+    public const string Hold = "hold";
+    public const string Reject = "reject";
+    public const string EditTranslation = "edit-translation";
+    public const string Takedown = "takedown";
+}
+
 public class Bounce
 {
     /// <summary>SHA-256 of the notification's Message-ID and the failed recipient.</summary>

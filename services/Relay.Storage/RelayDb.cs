@@ -9,6 +9,7 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
     public DbSet<MessageRecipient> Recipients => Set<MessageRecipient>();
     public DbSet<Translation> Translations => Set<Translation>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<CoordinatorKey> CoordinatorKeys => Set<CoordinatorKey>();
     public DbSet<GlossaryTerm> Glossary => Set<GlossaryTerm>();
@@ -129,6 +130,13 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
             e.HasKey(b => b.Key);
             e.Property(b => b.Key).HasMaxLength(64);
             e.HasIndex(b => b.UnionId);
+        });
+
+        model.Entity<AuditEntry>(e =>
+        {
+            e.ToTable("audit_log");
+            e.HasIndex(a => a.At);
+            e.HasIndex(a => a.MessageId);
         });
 
         model.Entity<SchemaVersion>(e =>

@@ -135,6 +135,36 @@ public static class SchemaChanges
             Postgres: """
                 ALTER TABLE unions ADD COLUMN "ReviewIncoming" boolean NOT NULL DEFAULT FALSE;
                 """),
+        new(6, "the review desk: audit log, publications taken down",
+            Sqlite: """
+                ALTER TABLE "messages" ADD COLUMN "TakenDownAt" TEXT NULL;
+                ALTER TABLE "messages" ADD COLUMN "TakedownReason" TEXT NULL;
+                CREATE TABLE "audit_log" (
+                    "Id" TEXT NOT NULL CONSTRAINT "PK_audit_log" PRIMARY KEY,
+                    "At" TEXT NOT NULL,
+                    "Actor" TEXT NOT NULL,
+                    "Action" TEXT NOT NULL,
+                    "MessageId" TEXT NULL,
+                    "Detail" TEXT NULL,
+                    "Reason" TEXT NULL);
+                CREATE INDEX "IX_audit_log_At" ON "audit_log" ("At");
+                CREATE INDEX "IX_audit_log_MessageId" ON "audit_log" ("MessageId");
+                """,
+            Postgres: """
+                ALTER TABLE messages ADD COLUMN "TakenDownAt" timestamp with time zone;
+                ALTER TABLE messages ADD COLUMN "TakedownReason" text;
+                CREATE TABLE audit_log (
+                    "Id" uuid NOT NULL,
+                    "At" timestamp with time zone NOT NULL,
+                    "Actor" text NOT NULL,
+                    "Action" text NOT NULL,
+                    "MessageId" uuid,
+                    "Detail" text,
+                    "Reason" text,
+                    CONSTRAINT "PK_audit_log" PRIMARY KEY ("Id"));
+                CREATE INDEX "IX_audit_log_At" ON audit_log ("At");
+                CREATE INDEX "IX_audit_log_MessageId" ON audit_log ("MessageId");
+                """),
     ];
 
     public static int Latest => All.Count == 0 ? 1 : All.Max(c => c.Version);

@@ -18,6 +18,14 @@ public static class Policies
     public const string Coordinator = "coordinator";
     public const string Union = "union";
     public const string UnionOrCoordinator = "union-or-coordinator";
+    /// <summary>A coordinator signed in to the review desk (its session cookie).</summary>
+    public const string ReviewDesk = "review-desk";
+}
+
+/// <summary>The review desk's session: the coordinator key once, then a cookie.</summary>
+public static class ReviewSession
+{
+    public const string Scheme = "ReviewDesk";
 }
 
 /// <summary>

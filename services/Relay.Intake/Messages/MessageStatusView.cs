@@ -31,7 +31,7 @@ public sealed record MessageStatusView(
         m.Deliveries.OrderBy(d => d.At).Select(d => new DeliveryView(d.RecipientUnionId,
             m.Recipients.FirstOrDefault(r => r.UnionId == d.RecipientUnionId)?.Union?.Name,
             d.Language, d.Status, d.Detail, d.Attempts, d.At, d.NextAttemptAt)).ToList(),
-        new PublicationView(m.PublicationUrl, m.PublishedAt));
+        new PublicationView(m.PublicationUrl, m.PublishedAt, m.TakenDownAt, m.TakedownReason));
 }
 
 public sealed record UnionRef(Guid Id, string? Name);
@@ -40,4 +40,5 @@ public sealed record TranslationView(string Language, string Title, string Body,
 public sealed record ModerationView(string? Decision, IReadOnlyList<string> Reasons, string? DecidedBy);
 /// <summary>A delivery: <c>detail</c> is the last SMTP reply or error; a deferred one says when it is tried next.</summary>
 public sealed record DeliveryView(Guid Recipient, string? RecipientName, string Language, string Status, string? Detail, int Attempts, DateTime At, DateTime? NextAttemptAt);
-public sealed record PublicationView(string? Url, DateTime? PublishedAt);
+/// <summary>Where the message is published; a publication coordinators took down says when and why.</summary>
+public sealed record PublicationView(string? Url, DateTime? PublishedAt, DateTime? TakenDownAt, string? TakedownReason);

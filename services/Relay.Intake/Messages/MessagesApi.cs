@@ -120,6 +120,11 @@ public static class MessagesApi
                 detail: $"Message {id} is {message.Status}; its translations can no longer change.");
 
         var translation = message.Translations.FirstOrDefault(t => t.Language == language);
+        db.AuditLog.Add(new AuditEntry
+        {
+            Id = Guid.NewGuid(), At = DateTime.UtcNow, Actor = ReviewApi.Actor(user), Action = AuditAction.EditTranslation, MessageId = id,
+            Detail = $"{language} translation: {(translation is null ? "supplied" : "replaced")} over the API",
+        });
         if (translation is null)
             message.Translations.Add(translation = new Translation
             {
@@ -128,7 +133,7 @@ public static class MessagesApi
         translation.Title = request.Title!.Trim();
         translation.Body = request.Body!.Replace("\r\n", "\n").Trim();
         translation.Origin = TranslationOrigin.Human;
-        translation.Provider = user.Identity?.Name ?? "coordinator";
+        translation.Provider = ReviewApi.Actor(user);
         translation.Path = null;
         translation.At = DateTime.UtcNow;
         if (message.Status == MessageStatus.AwaitingTranslation)

@@ -1,12 +1,14 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using Microsoft.EntityFrameworkCore;
 using Relay.Intake.Public;
+using Relay.Storage;
 
 namespace Relay.Intake.Pages;
 
 /// <summary>One published message in the reader's language, with its original and links to every other language.</summary>
-public class MessageModel(PublishedMessages published, IOptions<IntakeOptions> options) : PageModel
+public class MessageModel(PublishedMessages published, RelayDb db, IOptions<IntakeOptions> options) : PageModel
 {
     public string Language { get; private set; } = "en";
     public PublishedMessage Item { get; private set; } = null!;
@@ -15,7 +17,8 @@ public class MessageModel(PublishedMessages published, IOptions<IntakeOptions> o
     {
         var message = await published.FindAsync(id, cancellationToken);
         if (message is null)
-            return NotFound();
+            // A publication coordinators took down is gone, not unknown: links to it were public.
+            return await db.Messages.AnyAsync(m => m.Id == id && m.TakenDownAt != null, cancellationToken) ? StatusCode(410) : NotFound();
         Language = ReaderLanguage.Resolve(HttpContext, options.Value.DefaultLanguage);
         Item = PublishedMessage.In(message, Language);
         ViewData["Language"] = Language;

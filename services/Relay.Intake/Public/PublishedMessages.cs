@@ -45,7 +45,7 @@ public sealed record PublishedMessage(SolidarityMessage Message, PublishedText T
 public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> options)
 {
     private IQueryable<SolidarityMessage> Published => db.Messages.AsNoTracking()
-        .Where(m => m.PublishedAt != null)
+        .Where(m => m.PublishedAt != null && m.TakenDownAt == null)
         .Include(m => m.Sender)
         .Include(m => m.Recipients).ThenInclude(r => r.Union)
         .Include(m => m.Translations)
@@ -54,7 +54,7 @@ public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> option
     public async Task<(IReadOnlyList<SolidarityMessage> Page, int Total)> NewestAsync(int page, CancellationToken cancellationToken)
     {
         var size = options.Value.PageSize;
-        var total = await db.Messages.CountAsync(m => m.PublishedAt != null, cancellationToken);
+        var total = await db.Messages.CountAsync(m => m.PublishedAt != null && m.TakenDownAt == null, cancellationToken);
         var items = await Published.OrderByDescending(m => m.PublishedAt).Skip((page - 1) * size).Take(size).ToListAsync(cancellationToken);
         return (items, total);
     }
@@ -70,8 +70,8 @@ public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> option
     /// <summary>Every language some published message can be read in: the site's language menu.</summary>
     public async Task<IReadOnlyList<string>> LanguagesAsync(CancellationToken cancellationToken)
     {
-        var originals = await db.Messages.Where(m => m.PublishedAt != null && m.Language != null).Select(m => m.Language!).Distinct().ToListAsync(cancellationToken);
-        var translated = await db.Translations.Where(t => db.Messages.Any(m => m.Id == t.MessageId && m.PublishedAt != null))
+        var originals = await db.Messages.Where(m => m.PublishedAt != null && m.TakenDownAt == null && m.Language != null).Select(m => m.Language!).Distinct().ToListAsync(cancellationToken);
+        var translated = await db.Translations.Where(t => db.Messages.Any(m => m.Id == t.MessageId && m.PublishedAt != null && m.TakenDownAt == null))
             .Select(t => t.Language).Distinct().ToListAsync(cancellationToken);
         return originals.Union(translated).Append(options.Value.DefaultLanguage).Distinct().Order().ToList();
     }

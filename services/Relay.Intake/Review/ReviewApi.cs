@@ -1,15 +1,23 @@
 using System.Security.Claims;
+using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Relay.Contracts;
 using Relay.Intake.Auth;
+using Relay.Intake.Review;
 using Relay.Storage;
 
 namespace Relay.Intake;
 
 public sealed record HeldMessage(Guid Id, string Title, string? Language, UnionRef Sender, DateTime ReceivedAt, IReadOnlyList<string> Reasons);
+public sealed record ApproveRequest(IReadOnlyList<TranslationEdit>? Translations);
+public sealed record TakedownRequest(string? Reason);
+public sealed record AuditEntryView(DateTime At, string Actor, string Action, Guid? MessageId, string? Detail, string? Reason);
 
-/// <summary>The coordinators' decisions over HTTP: the held queue, approve, reject with a reason.</summary>
+/// <summary>
+/// The coordinators' acts over HTTP, the same as the review desk's pages: the held queue, approve
+/// (optionally with corrected translations), reject with a reason, take a publication down; and the
+/// audit log, as JSON or CSV. A single translation is corrected with PUT /api/messages/{id}/translations/{language}.
+/// </summary>
 public static class ReviewApi
 {
     public static void MapReview(this WebApplication app)
@@ -18,59 +26,48 @@ public static class ReviewApi
         var decide = app.MapGroup("/api/messages/{id:guid}").RequireAuthorization(Policies.Coordinator);
         decide.MapPost("/approve", ApproveAsync);
         decide.MapPost("/reject", RejectAsync);
+        decide.MapPost("/takedown", TakeDownAsync);
+        app.MapGet("/api/audit", AuditAsync).RequireAuthorization(Policies.Coordinator);
+        app.MapGet("/api/audit.csv", AuditCsvAsync).RequireAuthorization(Policies.Coordinator);
+        app.MapGet("/review/audit.csv", AuditCsvAsync).RequireAuthorization(Policies.ReviewDesk);
     }
 
     /// <summary>Held messages, oldest first.</summary>
-    private static async Task<Ok<List<HeldMessage>>> ListHeldAsync(RelayDb db, CancellationToken cancellationToken)
-    {
-        var held = await db.Messages.AsNoTracking().Include(m => m.Sender)
-            .Where(m => m.Status == MessageStatus.Held).OrderBy(m => m.ReceivedAt)
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(held.Select(m => new HeldMessage(m.Id, m.Title, m.Language,
+    private static async Task<Ok<List<HeldMessage>>> ListHeldAsync(ReviewDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await desk.HeldAsync(cancellationToken)).Select(m => new HeldMessage(m.Id, m.Title, m.Language,
             new UnionRef(m.SenderUnionId, m.Sender?.Name), m.ReceivedAt, m.ModerationReasons)).ToList());
-    }
 
-    private static async Task<Results<Ok<MessageStatusView>, ProblemHttpResult>> ApproveAsync(Guid id, ClaimsPrincipal user, RelayDb db, CancellationToken cancellationToken) =>
-        await DecideAsync(db, id, user, cancellationToken, message =>
-        {
-            (message.Status, message.ModerationDecision) = (MessageStatus.Approved, "approve");
-            db.Enqueue(new MessageApproved(message.Id, message.DecidedBy!));
-        });
+    private static async Task<IResult> ApproveAsync(Guid id, ApproveRequest? request, ClaimsPrincipal user, ReviewDesk desk, RelayDb db, CancellationToken cancellationToken) =>
+        await AnswerAsync(id, db, await desk.ApproveAsync(id, Actor(user), request?.Translations ?? [], cancellationToken), cancellationToken);
 
-    private static async Task<Results<Ok<MessageStatusView>, ProblemHttpResult>> RejectAsync(Guid id, RejectRequest? request, ClaimsPrincipal user, RelayDb db, CancellationToken cancellationToken)
+    private static async Task<IResult> RejectAsync(Guid id, RejectRequest? request, ClaimsPrincipal user, ReviewDesk desk, RelayDb db, CancellationToken cancellationToken) =>
+        await AnswerAsync(id, db, await desk.RejectAsync(id, Actor(user), request?.Reason, cancellationToken), cancellationToken);
+
+    private static async Task<IResult> TakeDownAsync(Guid id, TakedownRequest? request, ClaimsPrincipal user, ReviewDesk desk, RelayDb db, CancellationToken cancellationToken) =>
+        await AnswerAsync(id, db, await desk.TakeDownAsync(id, Actor(user), request?.Reason, cancellationToken), cancellationToken);
+
+    /// <summary>The newest entries first (at most <paramref name="limit"/>, default 500), for one message or all.</summary>
+    private static async Task<Ok<List<AuditEntryView>>> AuditAsync(RelayDb db, Guid? messageId, int? limit, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await AuditQuery(db, messageId).OrderByDescending(a => a.At).Take(Math.Clamp(limit ?? 500, 1, 10_000)).ToListAsync(cancellationToken))
+            .Select(a => new AuditEntryView(a.At, a.Actor, a.Action, a.MessageId, a.Detail, a.Reason)).ToList());
+
+    /// <summary>The whole log (or one message's), oldest first, as a download.</summary>
+    private static async Task<IResult> AuditCsvAsync(RelayDb db, Guid? messageId, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(request?.Reason))
-            return TypedResults.Problem(statusCode: 400, title: "The request is not valid.",
-                detail: "A rejection needs a reason: the sender will see it.");
-        return await DecideAsync(db, id, user, cancellationToken, message =>
-        {
-            (message.Status, message.ModerationDecision) = (MessageStatus.Rejected, "reject");
-            message.ModerationReasons = [.. message.ModerationReasons, "coordinator: " + request.Reason.Trim()];
-            db.Enqueue(new MessageRejected(message.Id, request.Reason.Trim(), message.DecidedBy!));
-        });
+        var entries = await AuditQuery(db, messageId).OrderBy(a => a.At).ToListAsync(cancellationToken);
+        return Results.File(Encoding.UTF8.GetBytes(AuditCsv.Write(entries)), "text/csv; charset=utf-8", $"relay-audit-{DateTime.UtcNow:yyyy-MM-dd}.csv");
     }
 
-    private static async Task<Results<Ok<MessageStatusView>, ProblemHttpResult>> DecideAsync(
-        RelayDb db, Guid id, ClaimsPrincipal user, CancellationToken cancellationToken, Action<SolidarityMessage> decide)
+    private static IQueryable<AuditEntry> AuditQuery(RelayDb db, Guid? messageId) =>
+        messageId is { } id ? db.AuditLog.AsNoTracking().Where(a => a.MessageId == id) : db.AuditLog.AsNoTracking();
+
+    /// <summary>Who acted, as the audit log names them: a signed-in coordinator's name, or the key that called the API.</summary>
+    public static string Actor(ClaimsPrincipal user) => user.Identity?.Name is { Length: > 0 } name ? name : "coordinator";
+
+    private static async Task<IResult> AnswerAsync(Guid id, RelayDb db, ReviewResult result, CancellationToken cancellationToken) => result switch
     {
-        var message = await db.Messages.FirstOrDefaultAsync(m => m.Id == id, cancellationToken);
-        if (message is null)
-            return MessagesApi.NotFound(id);
-        if (message.Status != MessageStatus.Held)
-            return TypedResults.Problem(statusCode: 409, title: "Not held.",
-                detail: $"Message {id} is {message.Status}; only held messages wait for a decision.");
-        message.DecidedBy = user.Identity?.Name ?? "coordinator";
-        message.UpdatedAt = DateTime.UtcNow;
-        decide(message);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return TypedResults.Problem(statusCode: 409, title: "Decided meanwhile.",
-                detail: $"Message {id} changed while you decided; reload it and try again.");
-        }
-        return TypedResults.Ok(MessageStatusView.From((await MessagesApi.LoadAsync(db, id, cancellationToken))!));
-    }
+        ReviewResult.NotFound => MessagesApi.NotFound(id),
+        ReviewResult.Refused r => TypedResults.Problem(statusCode: r.Status, title: r.Title, detail: r.Detail),
+        _ => TypedResults.Ok(MessageStatusView.From((await MessagesApi.LoadAsync(db, id, cancellationToken))!)),
+    };
 }

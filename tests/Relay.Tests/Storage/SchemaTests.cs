@@ -52,6 +52,9 @@ public class SchemaTests
             var union = await db.Unions.SingleAsync();
             Assert.False(union.ReviewIncoming);
             union.ReviewIncoming = true;
+            old.TakenDownAt = DateTime.UtcNow;
+            old.TakedownReason = "At the recipient's request";
+            db.AuditLog.Add(new AuditEntry { Id = Guid.NewGuid(), At = DateTime.UtcNow, Actor = "Ana", Action = AuditAction.Takedown, MessageId = messageId, Reason = "At the recipient's request" });
             await db.SaveChangesAsync();
         }
 
@@ -61,6 +64,8 @@ public class SchemaTests
             Assert.Single((await db.Messages.SingleAsync(m => m.Id == messageId)).LanguageFlags);
             Assert.Equal("Sintracarbon", (await db.Glossary.Include(g => g.Renderings).SingleAsync()).Renderings.Single().Text);
             Assert.True((await db.Unions.SingleAsync()).ReviewIncoming);
+            Assert.Equal("At the recipient's request", (await db.Messages.SingleAsync(m => m.Id == messageId)).TakedownReason);
+            Assert.Equal(messageId, (await db.AuditLog.SingleAsync()).MessageId);
             Assert.Empty(await RelaySchema.EnsureAsync(db));
             Assert.Equal(Enumerable.Range(1, SchemaChanges.Latest), await db.SchemaVersions.Select(v => v.Version).OrderBy(v => v).ToListAsync());
         }

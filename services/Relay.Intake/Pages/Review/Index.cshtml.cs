@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Relay.Intake.Review;
+using Relay.Storage;
+
+namespace Relay.Intake.Pages.Review;
+
+/// <summary>The queue of held messages, oldest first, and the latest publications (to take one down).</summary>
+public class IndexModel(ReviewDesk desk) : PageModel
+{
+    public IReadOnlyList<SolidarityMessage> Held { get; private set; } = [];
+    public IReadOnlyList<SolidarityMessage> Published { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
+        Held = await desk.HeldAsync(cancellationToken);
+        Published = await desk.RecentlyPublishedAsync(20, cancellationToken);
+    }
+}
