@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_runtime
 apt_install docker-compose # validates docker-compose.yml (no engine needed)
+apt_install chromium       # the review desk's browser test (Playwright drives Debian's Chromium)
 
 started=()
 for service in rabbitmq apy maildev postgres dovecot; do
