@@ -16,6 +16,8 @@ namespace Relay.Intake.Pages;
 public class PreferencesModel(RelayDb db, RecipientLinks links) : PageModel
 {
     public Union Union { get; private set; } = null!;
+    /// <summary>The page's words, in the union's preferred language.</summary>
+    public PreferencesText Text { get; private set; } = PreferencesText.For("en");
     public string? Done { get; private set; }
     public string? Error { get; private set; }
     [BindProperty] public string? Languages { get; set; }
@@ -33,7 +35,7 @@ public class PreferencesModel(RelayDb db, RecipientLinks links) : PageModel
             db.Enqueue(suppressed);
             await db.SaveChangesAsync(cancellationToken);
         }
-        Done = "You will no longer receive messages through Relay. You can change your mind on this page at any time.";
+        Done = Text.Stopped;
         return Page();
     }
 
@@ -43,7 +45,7 @@ public class PreferencesModel(RelayDb db, RecipientLinks links) : PageModel
             return NotFound();
         RecipientPreferences.Resume(Union);
         await db.SaveChangesAsync(cancellationToken);
-        Done = "You will receive messages through Relay again.";
+        Done = Text.Resumed;
         return Page();
     }
 
@@ -60,16 +62,21 @@ public class PreferencesModel(RelayDb db, RecipientLinks links) : PageModel
         }
         Union.Languages = languages;
         await db.SaveChangesAsync(cancellationToken);
-        Done = $"Your messages will come in {string.Join(", ", languages.Select(LanguageTags.EnglishName))}, in that order, with the original below.";
+        Text = PreferencesText.For(Union.PreferredLanguage);
+        ViewData["Language"] = Text.Code;
+        ViewData["Title"] = Text.Title;
+        Done = Text.LanguagesSaved(Text.NamesOf(languages));
         return Page();
     }
 
     private async Task<bool> LoadAsync(string token, CancellationToken cancellationToken)
     {
-        ViewData["Title"] = "Your Relay messages";
         if (!links.TryRead(token, out var unionId) || await db.Unions.FindAsync([unionId], cancellationToken) is not { } union)
             return false;
         Union = union;
+        Text = PreferencesText.For(union.PreferredLanguage);
+        ViewData["Language"] = Text.Code;
+        ViewData["Title"] = Text.Title;
         Languages ??= string.Join(", ", union.Languages);
         return true;
     }

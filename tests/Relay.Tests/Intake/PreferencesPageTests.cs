@@ -34,7 +34,7 @@ public class PreferencesPageTests(RelayApplication app) : IClassFixture<RelayApp
         {
             var response = await client.PostAsync(PageOf(union), new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Contains("You will no longer receive messages", await response.Content.ReadAsStringAsync());
+            Assert.Contains("Ya no recibirá mensajes", await response.Content.ReadAsStringAsync());
         }
 
         var stored = await StoredAsync(union.Id);
@@ -52,13 +52,13 @@ public class PreferencesPageTests(RelayApplication app) : IClassFixture<RelayApp
 
         var page = await client.GetStringAsync(PageOf(union));
         Assert.Contains("Sintracarbón", page);
-        Assert.Contains("Stop receiving messages", page);
+        Assert.Contains("Dejar de recibir mensajes", page);
         Assert.Contains("value=\"es, en\"", page);
 
         await client.PostAsync(PageOf(union), new FormUrlEncodedContent([]));
-        Assert.Contains("Receive messages again", await client.GetStringAsync(PageOf(union)));
+        Assert.Contains("Volver a recibir mensajes", await client.GetStringAsync(PageOf(union)));
         var resumed = await client.PostAsync(PageOf(union) + "?handler=resume", new FormUrlEncodedContent([]));
-        Assert.Contains("You will receive messages through Relay again", await resumed.Content.ReadAsStringAsync());
+        Assert.Contains("Volverá a recibir mensajes a través de Relay", await resumed.Content.ReadAsStringAsync());
         Assert.False((await StoredAsync(union.Id)).IsSuppressed);
     }
 
@@ -71,6 +71,10 @@ public class PreferencesPageTests(RelayApplication app) : IClassFixture<RelayApp
         var saved = await client.PostAsync(PageOf(union) + "?handler=languages", new FormUrlEncodedContent([new("Languages", "pt-br, es")]));
         Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
         Assert.Equal(["pt-BR", "es"], (await StoredAsync(union.Id)).Languages);
+        // The page now speaks the new preferred language, and names the languages as they do.
+        var answer = await saved.Content.ReadAsStringAsync();
+        Assert.Contains("<html lang=\"pt\"", answer);
+        Assert.Contains("As suas mensagens chegarão em português (Brasil), español, por esta ordem", answer);
 
         var refused = await client.PostAsync(PageOf(union) + "?handler=languages", new FormUrlEncodedContent([new("Languages", "es, not a language!")]));
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
