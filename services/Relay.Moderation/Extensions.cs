@@ -1,3 +1,5 @@
+using Relay.Moderation.Screening;
+
 namespace Relay.Moderation;
 
 public static class Extensions
@@ -6,6 +8,7 @@ public static class Extensions
     {
         services.AddOptions<ModerationOptions>().BindConfiguration("Moderation");
         services.AddSingleton<BlocklistFiles>();
+        services.AddScreeningServices();
         services.AddScoped<ScreeningStage>();
         return services;
     }

@@ -20,6 +20,10 @@ public static class RuleCodes
     public const string LanguageMismatch = "language-mismatch";
     /// <summary>Set by the translation stage: the detector was too unsure of the language.</summary>
     public const string LanguageUncertain = "language-uncertain";
+    /// <summary>Azure AI Content Safety (optional, <c>Moderation:ContentSafety</c>): a category at or above its threshold, or no answer.</summary>
+    public const string ContentSafety = Screening.ContentSafety.Code;
+    /// <summary>Akismet (optional, <c>Moderation:Akismet</c>): spam, or no answer.</summary>
+    public const string Akismet = Screening.Akismet.Code;
 }
 
 /// <summary>
@@ -34,8 +38,9 @@ public class ModerationOptions
     /// Codes whose objection rejects the message (the sender is told why) instead of holding it.
     /// Default <c>script</c>: active markup is never a letter of solidarity. Every other code holds by
     /// default: length, links, duplicate, rate, blocklist, markup, gibberish, first-message,
-    /// recipient-review, language-mismatch, language-uncertain. What only a translation contains
-    /// holds at most: the sender did not write it.
+    /// recipient-review, language-mismatch, language-uncertain, and the optional services' content-safety
+    /// and akismet. What only a translation contains holds at most: the sender did not write it; nor
+    /// does a service's failure to answer reject.
     /// </summary>
     public string Reject { get; set; } = RuleCodes.Script;
 

@@ -11,6 +11,20 @@ public sealed record ScreeningResult(ScreeningDecision Decision, IReadOnlyList<s
 /// <summary>A text the rules look at: the original or a translation (machine output is untrusted too).</summary>
 public sealed record ScreenedText(string Language, string Title, string Body);
 
+/// <summary>
+/// An objection from an outside screening service (<c>content-safety</c>, <c>akismet</c>), weighed as a
+/// rule's: its code's action in <see cref="ModerationOptions"/>, unless it says otherwise.
+/// </summary>
+/// <param name="Reason">What a person reads after the code and a colon.</param>
+public sealed record ServiceObjection(string Code, string Reason)
+{
+    /// <summary>Holds even where the code rejects: a finding only in a translation, or a service that gave no answer.</summary>
+    public bool HoldsAtMost { get; init; }
+
+    /// <summary>Rejects even where the code holds (Akismet's discard, when configured so); a disabled code stays off.</summary>
+    public bool Rejects { get; init; }
+}
+
 /// <summary>A recipient as the rules see it.</summary>
 /// <param name="EarlierToday">The sender's earlier messages to it within the day before this one.</param>
 /// <param name="ReviewIncoming">It asked that every message sent to it is reviewed first.</param>
@@ -62,14 +76,18 @@ public static partial class ModerationRules
     [GeneratedRegex(@"[^\p{L}\p{M}\p{N}]+")]
     private static partial Regex NotWord();
 
-    /// <summary>One rule's objection. One found only in a translation holds at most: the sender did not write it.</summary>
-    private sealed record Objection(string Code, string Reason, bool InTranslation = false)
+    /// <summary>
+    /// One rule's objection. One found only in a translation holds at most: the sender did not write it.
+    /// <paramref name="Rejects"/>: an outside service's objection that rejects whatever its code's action.
+    /// </summary>
+    private sealed record Objection(string Code, string Reason, bool HoldsAtMost = false, bool Rejects = false)
     {
         public string Line => $"{Code}: {Reason}";
     }
 
+    /// <param name="services">The outside services' objections (<see cref="Screening.ScreeningServices"/>), after the rules' own.</param>
     public static ScreeningResult Screen(ScreenedText original, IReadOnlyList<ScreenedText> translations, MessageFacts facts,
-        ModerationOptions options, Blocklist? blocklist = null)
+        ModerationOptions options, Blocklist? blocklist = null, IReadOnlyList<ServiceObjection>? services = null)
     {
         IEnumerable<Objection> objections =
         [
@@ -83,6 +101,7 @@ public static partial class ModerationRules
             .. Rate(facts, options),
             .. FirstMessages(facts, options),
             .. RecipientReview(facts),
+            .. (services ?? []).Select(s => new Objection(s.Code, s.Reason, s.HoldsAtMost, s.Rejects)),
         ];
         var counted = objections.Select(o => (o.Line, Action: ActionOf(o, options))).Where(o => o.Action != RuleAction.Off).ToList();
         var decision = counted.Count == 0 ? ScreeningDecision.Approve
@@ -94,7 +113,9 @@ public static partial class ModerationRules
     private static RuleAction ActionOf(Objection objection, ModerationOptions options) =>
         options.ActionFor(objection.Code) switch
         {
-            RuleAction.Reject when objection.InTranslation => RuleAction.Hold,
+            RuleAction.Off => RuleAction.Off,
+            _ when objection.HoldsAtMost => RuleAction.Hold,
+            _ when objection.Rejects => RuleAction.Reject,
             var action => action,
         };
 

@@ -1,16 +1,18 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Relay.Contracts;
+using Relay.Moderation.Screening;
 using Relay.Storage;
 
 namespace Relay.Moderation;
 
 /// <summary>Screens a translated message once: approves it, holds it for a coordinator or rejects it, with reasons.</summary>
-public sealed class ScreeningStage(RelayDb db, BlocklistFiles blocklists, IOptions<ModerationOptions> options, ILogger<ScreeningStage> logger)
+public sealed class ScreeningStage(RelayDb db, BlocklistFiles blocklists, ScreeningServices services, IOptions<ModerationOptions> options,
+    ILogger<ScreeningStage> logger)
 {
     public async Task RunAsync(Guid messageId, CancellationToken cancellationToken)
     {
-        var message = await db.Messages.Include(m => m.Translations)
+        var message = await db.Messages.Include(m => m.Translations).Include(m => m.Sender)
             .FirstOrDefaultAsync(m => m.Id == messageId, cancellationToken)
             ?? throw new InvalidOperationException($"Message {messageId} is not in the database.");
         if (message.Status != MessageStatus.Translated)
@@ -19,10 +21,10 @@ public sealed class ScreeningStage(RelayDb db, BlocklistFiles blocklists, IOptio
             return;
         }
 
-        var result = ModerationRules.Screen(
-            new ScreenedText(message.Language ?? "und", message.Title, message.Body),
-            message.Translations.Select(t => new ScreenedText(t.Language, t.Title, t.Body)).ToList(),
-            await FactsAsync(message, cancellationToken), options.Value, blocklists.Current);
+        var original = new ScreenedText(message.Language ?? "und", message.Title, message.Body);
+        var translations = message.Translations.Select(t => new ScreenedText(t.Language, t.Title, t.Body)).ToList();
+        var result = ModerationRules.Screen(original, translations, await FactsAsync(message, cancellationToken), options.Value,
+            blocklists.Current, await services.ScreenAsync(message, original, translations, cancellationToken));
 
         message.ModerationReasons = [.. result.Reasons];
         message.DecidedBy = "rules";

@@ -18,8 +18,12 @@ public sealed record RecordedRequest(
     public JsonElement Json => JsonDocument.Parse(Body).RootElement;
 }
 
-/// <summary>What the fake answers: a status, a JSON body, optionally a Retry-After and a delay before answering.</summary>
-public sealed record FakeAnswer(int Status, string Body, string? RetryAfter = null, TimeSpan Delay = default)
+/// <summary>
+/// What the fake answers: a status, a body (JSON unless <paramref name="ContentType"/> says otherwise),
+/// optionally a Retry-After, other headers and a delay before answering.
+/// </summary>
+public sealed record FakeAnswer(int Status, string Body, string? RetryAfter = null, TimeSpan Delay = default,
+    IReadOnlyDictionary<string, string>? Headers = null, string? ContentType = null)
 {
     public static FakeAnswer Ok(object body) => new(200, JsonSerializer.Serialize(body));
 }
@@ -72,6 +76,13 @@ public sealed class FakeProviderServer : IAsyncDisposable
         return this;
     }
 
+    /// <summary>The next request to a path ending with <paramref name="pathEnd"/> gets this answer instead of the documented one.</summary>
+    public FakeProviderServer AnswerNext(string pathEnd, FakeAnswer answer)
+    {
+        lock (_lock) _scripted.Add((pathEnd, answer));
+        return this;
+    }
+
     private async Task HandleAsync(HttpContext context)
     {
         using var reader = new StreamReader(context.Request.Body);
@@ -103,7 +114,9 @@ public sealed class FakeProviderServer : IAsyncDisposable
         context.Response.StatusCode = answer.Status;
         if (answer.RetryAfter is not null)
             context.Response.Headers.RetryAfter = answer.RetryAfter;
-        context.Response.ContentType = "application/json; charset=utf-8";
+        foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
+            context.Response.Headers[name] = value;
+        context.Response.ContentType = answer.ContentType ?? "application/json; charset=utf-8";
         await context.Response.WriteAsync(answer.Body);
     }
 
