@@ -83,6 +83,8 @@ public class ScreeningStageTests : IAsyncLifetime
         await using var db = _database.Open();
         var stored = await db.Messages.SingleAsync(m => m.Id == message.Id);
         Assert.Equal((MessageStatus.Approved, "approve", "rules"), (stored.Status, stored.ModerationDecision, stored.DecidedBy));
+        var audit = Assert.Single(await db.AuditLog.Where(a => a.MessageId == message.Id).ToListAsync());
+        Assert.Equal(("rules", AuditAction.Approve, (string?)null), (audit.Actor, audit.Action, audit.Reason));
         Assert.Equal(1, await _worker.DispatchOutboxAsync());
         Assert.True(await _worker.Bus.WasPublishedAsync<MessageApproved>(m => m.Context.Message.MessageId == message.Id));
     }
@@ -98,6 +100,9 @@ public class ScreeningStageTests : IAsyncLifetime
         var stored = await db.Messages.SingleAsync(m => m.Id == message.Id);
         Assert.Equal(MessageStatus.Held, stored.Status);
         Assert.StartsWith("script:", Assert.Single(stored.ModerationReasons));
+        var audit = Assert.Single(await db.AuditLog.Where(a => a.MessageId == message.Id).ToListAsync());
+        Assert.Equal(("rules", AuditAction.Hold), (audit.Actor, audit.Action));
+        Assert.StartsWith("script:", audit.Reason);
         await _worker.DispatchOutboxAsync();
         Assert.True(await _worker.Bus.WasPublishedAsync<MessageHeld>(m => m.Context.Message.MessageId == message.Id));
         Assert.DoesNotContain(await _worker.Bus.Published.Recorded<MessageApproved>(), m => m.Context.Message.MessageId == message.Id);
