@@ -93,8 +93,12 @@ public class ModerationOptions
     /// <summary>Fewer letters than this share of the characters that are not spaces (links left out) is not prose.</summary>
     public double MinLetterShare { get; set; } = 0.5;
 
-    /// <summary>A union's messages are held until this many of its earlier ones were approved (0: off).</summary>
-    public int HoldFirstMessages { get; set; } = 1;
+    /// <summary>
+    /// A union's messages are held until this many of its earlier ones were approved (0: off, the
+    /// default: only coordinators add unions, and they vouch for those they add; set 1 where unions
+    /// join by other means, so a coordinator reads each new union's first message).
+    /// </summary>
+    public int HoldFirstMessages { get; set; }
 
     public static IReadOnlyList<string> Split(string list) =>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

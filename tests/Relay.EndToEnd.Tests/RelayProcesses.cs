@@ -100,9 +100,6 @@ public class RelayProcesses : IAsyncLifetime
         start.Environment["Mail__PublicBaseUrl"] = BaseUrl;
         start.Environment["Links__Secret"] = _linkSecret;
         start.Environment["Outbox__PollInterval"] = "00:00:00.200";
-        // Every union here is new, and a new union's first message waits for a coordinator; these
-        // tests follow the pipeline, the moderation tests follow that rule.
-        start.Environment["Moderation__HoldFirstMessages"] = "0";
         foreach (var (name, value) in Settings(service))
             start.Environment[name] = value;
 

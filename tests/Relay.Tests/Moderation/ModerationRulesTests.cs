@@ -244,9 +244,12 @@ public class ModerationRulesTests
     [Fact]
     public void A_union_without_an_approved_message_is_held_until_as_many_as_configured_were_approved()
     {
+        var one = new ModerationOptions { HoldFirstMessages = 1 };
         Assert.Equal("first-message: no message from this union has been approved yet; a coordinator reads its first",
-            Held(Screen(Letter, Known with { ApprovedEarlier = 0 }), "first-message"));
-        Approved(Screen(Letter, Known with { ApprovedEarlier = 1 }));
+            Held(Screen(Letter, Known with { ApprovedEarlier = 0 }, one), "first-message"));
+        Approved(Screen(Letter, Known with { ApprovedEarlier = 1 }, one));
+        // Off by default: coordinators add the unions.
+        Approved(Screen(Letter, Known with { ApprovedEarlier = 0 }));
 
         var two = new ModerationOptions { HoldFirstMessages = 2 };
         Held(Screen(Letter, Known with { ApprovedEarlier = 1 }, two), "first-message");
@@ -273,7 +276,7 @@ public class ModerationRulesTests
     [Fact]
     public void Reject_wins_over_hold_and_every_objection_is_listed()
     {
-        var result = Screen("<script>x</script>", Known with { ApprovedEarlier = 0 });
+        var result = Screen("<script>x</script>", Known with { ApprovedEarlier = 0 }, new ModerationOptions { HoldFirstMessages = 1 });
 
         Assert.Equal(ScreeningDecision.Reject, result.Decision);
         Assert.Equal(["length", "script", "first-message"], result.Reasons.Select(r => r[..r.IndexOf(':')]));

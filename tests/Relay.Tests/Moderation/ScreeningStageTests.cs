@@ -20,7 +20,7 @@ public class ScreeningStageTests : IAsyncLifetime
         _database = await TestDatabase.CreateAsync();
         _worker = await WorkerHarness.StartAsync(_database, bus => bus.AddConsumer<ScreenMessageConsumer>(),
             (services, _) => services.AddModeration(),
-            new() { ["Moderation:BlocklistDirectory"] = _blocklists });
+            new() { ["Moderation:BlocklistDirectory"] = _blocklists, ["Moderation:HoldFirstMessages"] = "1" });
     }
 
     public async Task DisposeAsync()
