@@ -4,6 +4,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Timeout;
+using Relay.ServiceDefaults;
 using Relay.Storage;
 
 namespace Relay.Moderation.Screening;
@@ -167,21 +168,7 @@ public static class ScreeningHttp
             .AddResilienceHandler(section, (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<TOptions>>().Value;
-                pipeline.AddRetry(new HttpRetryStrategyOptions
-                {
-                    MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = options.BaseDelay,
-                    MaxDelay = options.MaxDelay,
-                    ShouldRetryAfterHeader = true,
-                    // 408, 429 and 5xx; never 400, 401 or 403, which the same request would get again.
-                    ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                        .Handle<HttpRequestException>()
-                        .Handle<TimeoutRejectedException>()
-                        .HandleResult(r => r.StatusCode is System.Net.HttpStatusCode.RequestTimeout or System.Net.HttpStatusCode.TooManyRequests
-                            || (int)r.StatusCode >= 500),
-                });
+                pipeline.AddRetry(HttpRetry.Options(options.MaxAttempts, options.BaseDelay, options.MaxDelay));
                 pipeline.AddTimeout(options.RequestTimeout);
             });
     }
