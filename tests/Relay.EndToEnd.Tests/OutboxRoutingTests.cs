@@ -27,6 +27,6 @@ public class OutboxRoutingTests(IntakeOnly relay) : IClassFixture<IntakeOnly>
         await relay.StartWorkersAsync();
 
         await relay.WaitAsync("the message to be delivered",
-            async () => (await relay.Api.StatusAsync(id, key)).GetProperty("status").GetString() == "delivered", seconds: 60);
+            async () => (await relay.Api.StatusAsync(id, key)).GetProperty("status").GetString() == "delivered", seconds: 120);
     }
 }
