@@ -44,10 +44,10 @@ public class IndexModel(PublishedMessages published, IOptions<IntakeOptions> opt
         return Page();
     }
 
-    /// <summary>This index's address for another page, keeping the language and the filters.</summary>
-    public string PageUrl(int page)
+    /// <summary>This index's address for another page (or another language), keeping the filters.</summary>
+    public string PageUrl(int page, string? language = null)
     {
-        var query = new QueryBuilder { { "lang", Language } };
+        var query = new QueryBuilder { { "lang", language ?? Language } };
         if (Filter.Union is { } union)
             query.Add("union", union.ToString());
         if (Filter.Country is { } country)

@@ -332,4 +332,24 @@ public class PublicSiteTests(RelayApplication app) : IClassFixture<RelayApplicat
         Assert.True(Regex.Replace(page, @"\s+", " ").Contains("Machine translation (apertium) from English, by way of Español."), page);
         Assert.Contains($"<a href=\"/messages/{message.Id}?lang=es\" hreflang=\"es\" lang=\"es\" dir=\"ltr\">Español</a>", page);
     }
+
+    [Fact]
+    public async Task A_right_to_left_translation_is_marked_rtl_while_the_original_and_the_site_chrome_stay_ltr()
+    {
+        var message = await PublishAsync($"Right to left {Tag()}", "De derecha a izquierda");
+        await using (var db = app.OpenDb())
+            await db.AddTranslationAsync(message, "ar", "رسالة تضامن", "أيها الزملاء الأعزاء، كل تضامننا.");
+
+        var page = await app.CreateClient().GetStringAsync($"/messages/{message.Id}?lang=ar");
+
+        Assert.Contains("<html lang=\"ar\" dir=\"rtl\">", page);
+        Assert.Contains("<article lang=\"ar\" dir=\"rtl\" aria-labelledby=\"message-title\">", page);
+        Assert.Contains("<div lang=\"en\" dir=\"ltr\">", page); // the original
+        Assert.Contains("<nav aria-label=\"Select language\" lang=\"en\" dir=\"ltr\">", page);
+        Assert.Contains($"<link rel=\"alternate\" hreflang=\"ar\" href=\"/messages/{message.Id}?lang=ar\">", page);
+
+        var index = await app.CreateClient().GetStringAsync("/?lang=ar");
+        Assert.Contains("<link rel=\"alternate\" hreflang=\"es\" href=\"/?lang=es\">", index);
+        Assert.Contains("<h1 lang=\"en\" dir=\"ltr\">", index);
+    }
 }
