@@ -92,6 +92,13 @@ public class PublicSiteBrowserTests(RelayProcesses relay, ITestOutputHelper outp
         Assert.Contains("image-alt", control);
         Assert.Contains("html-has-lang", control);
 
+        // Usable by keyboard: the first Tab reaches the skip link, and following it moves focus past the menu.
+        await auditPage.GotoAsync($"{relay.BaseUrl}/?lang=en");
+        await auditPage.Keyboard.PressAsync("Tab");
+        Assert.Equal("Skip to content", await auditPage.EvaluateAsync<string>("() => document.activeElement.textContent"));
+        await auditPage.Keyboard.PressAsync("Enter");
+        Assert.EndsWith("#content", auditPage.Url);
+
         var failures = new List<string>();
         foreach (var (name, path) in new[] { ("index-en", "/?lang=en"), ("index-es", "/?lang=es"), ("message-en", $"/messages/{id}?lang=en"), ("message-es", $"/messages/{id}?lang=es"), ("takedowns", "/takedowns") })
         {
