@@ -39,6 +39,13 @@ install_runtime() {
     npm install --prefix "$STATE/tools/maildev" --no-audit --no-fund --loglevel=error maildev@3.0.0 >"$LOGS/npm.log" 2>&1 \
       || { cat "$LOGS/npm.log"; return 1; }
   fi
+  # The public site's accessibility audit: the browser test injects axe-core's script into the page.
+  if [ ! -f "$STATE/tools/axe-core/node_modules/axe-core/axe.min.js" ]; then
+    log "installing axe-core@4.10.3 (npm)"
+    mkdir -p "$STATE/tools/axe-core"
+    npm install --prefix "$STATE/tools/axe-core" --no-audit --no-fund --loglevel=error axe-core@4.10.3 >"$LOGS/npm.log" 2>&1 \
+      || { cat "$LOGS/npm.log"; return 1; }
+  fi
   secrets
 }
 

@@ -20,6 +20,10 @@ public class MessageModel(PublishedMessages published, RelayDb db, IOptions<Inta
             // A publication coordinators took down is gone, not unknown: links to it were public.
             return await db.Messages.AnyAsync(m => m.Id == id && m.TakenDownAt != null, cancellationToken) ? StatusCode(410) : NotFound();
         Language = ReaderLanguage.Resolve(HttpContext, options.Value.DefaultLanguage);
+        var changed = message.Translations.Select(t => t.At).Append(message.UpdatedAt).Append(message.PublishedAt!.Value).Max();
+        // The unions' names are shown too, and a coordinator can rename a union without touching its messages.
+        if (ConditionalGet.IsNotModified(HttpContext, changed, Language, message.Sender!.Name, string.Join('\n', message.Recipients.Select(r => r.Union!.Name))))
+            return StatusCode(StatusCodes.Status304NotModified);
         Item = PublishedMessage.In(message, Language);
         ViewData["Language"] = Language;
         ViewData["Languages"] = Item.Languages;

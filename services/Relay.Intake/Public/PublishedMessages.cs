@@ -6,9 +6,12 @@ using Relay.Storage;
 namespace Relay.Intake.Public;
 
 /// <summary>A message as a reader sees it in one language: a translation, or the original when it has none in that language.</summary>
-public sealed record PublishedText(string Language, string Title, string Body, bool IsOriginal, string? Origin, string? Provider)
+public sealed record PublishedText(string Language, string Title, string Body, bool IsOriginal, string? Origin, string? Provider, string? Path = null)
 {
     public string Direction => LanguageTags.IsRightToLeft(Language) ? "rtl" : "ltr";
+
+    /// <summary>The languages a pivoted translation went through between the original and this one (fr>es>pt gives es); empty when direct.</summary>
+    public IReadOnlyList<string> PivotLanguages => Path is { Length: > 0 } path ? path.Split('>').Skip(1).SkipLast(1).ToList() : [];
 
     public IEnumerable<string> Paragraphs => Body.Replace("\r\n", "\n").Split("\n\n").Select(p => p.Trim()).Where(p => p.Length > 0);
 
@@ -36,45 +39,110 @@ public sealed record PublishedMessage(SolidarityMessage Message, PublishedText T
         var original = new PublishedText(message.Language ?? "und", message.Title, message.Body, true, null, null);
         var translation = message.Language == language ? null : message.Translations.FirstOrDefault(t => t.Language == language);
         var text = translation is null ? original
-            : new PublishedText(translation.Language, translation.Title, translation.Body, false, translation.Origin, translation.Provider);
+            : new PublishedText(translation.Language, translation.Title, translation.Body, false, translation.Origin, translation.Provider, translation.Path);
         return new PublishedMessage(message, text, original);
     }
 }
 
-/// <summary>Reads what the public site shows: published messages only.</summary>
+/// <summary>What the index and the feeds can be narrowed to: messages to one recipient union, or messages from or to unions of one country.</summary>
+public sealed record PublicFilter(Guid? Union = null, string? Country = null)
+{
+    public static PublicFilter None { get; } = new();
+    public bool IsEmpty => Union is null && Country is null;
+}
+
+/// <summary>A union or a country the index can be filtered by.</summary>
+public sealed record FilterChoice(string Value, string Name);
+
+/// <summary>One line of the public takedown log: when, whose message, and why; never the content.</summary>
+public sealed record TakedownEntry(DateTime TakenDownAt, string SenderName, string Reason);
+
+/// <summary>Reads what the public site shows: published messages only (never one taken down).</summary>
 public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> options)
 {
-    private IQueryable<SolidarityMessage> Published => db.Messages.AsNoTracking()
-        .Where(m => m.PublishedAt != null && m.TakenDownAt == null)
+    private IQueryable<SolidarityMessage> Visible => db.Messages.AsNoTracking().Where(m => m.PublishedAt != null && m.TakenDownAt == null);
+
+    private static IQueryable<SolidarityMessage> WithEverything(IQueryable<SolidarityMessage> messages) => messages
         .Include(m => m.Sender)
         .Include(m => m.Recipients).ThenInclude(r => r.Union)
         .Include(m => m.Translations)
         .AsSplitQuery();
 
-    public async Task<(IReadOnlyList<SolidarityMessage> Page, int Total)> NewestAsync(int page, CancellationToken cancellationToken)
+    private static IQueryable<SolidarityMessage> Filtered(IQueryable<SolidarityMessage> messages, PublicFilter filter)
+    {
+        if (filter.Union is { } union)
+            messages = messages.Where(m => m.Recipients.Any(r => r.UnionId == union));
+        if (filter.Country is { } country)
+            messages = messages.Where(m => m.Sender!.Country == country || m.Recipients.Any(r => r.Union!.Country == country));
+        return messages;
+    }
+
+    public async Task<(IReadOnlyList<SolidarityMessage> Page, int Total)> NewestAsync(int page, PublicFilter filter, CancellationToken cancellationToken)
     {
         var size = options.Value.PageSize;
-        var total = await db.Messages.CountAsync(m => m.PublishedAt != null && m.TakenDownAt == null, cancellationToken);
-        var items = await Published.OrderByDescending(m => m.PublishedAt).Skip((page - 1) * size).Take(size).ToListAsync(cancellationToken);
+        var matching = Filtered(Visible, filter);
+        var total = await matching.CountAsync(cancellationToken);
+        var items = await WithEverything(matching.OrderByDescending(m => m.PublishedAt).Skip((page - 1) * size).Take(size)).ToListAsync(cancellationToken);
         return (items, total);
     }
 
     /// <summary>Published messages that can be read in a language (translated into it, or written in it).</summary>
-    public async Task<IReadOnlyList<SolidarityMessage>> InLanguageAsync(string language, int count, CancellationToken cancellationToken) =>
-        await Published.Where(m => m.Language == language || m.Translations.Any(t => t.Language == language))
-            .OrderByDescending(m => m.PublishedAt).Take(count).ToListAsync(cancellationToken);
+    public async Task<IReadOnlyList<SolidarityMessage>> InLanguageAsync(string language, int count, PublicFilter filter, CancellationToken cancellationToken) =>
+        await WithEverything(Filtered(Visible, filter).Where(m => m.Language == language || m.Translations.Any(t => t.Language == language))
+            .OrderByDescending(m => m.PublishedAt).Take(count)).ToListAsync(cancellationToken);
 
     public Task<SolidarityMessage?> FindAsync(Guid id, CancellationToken cancellationToken) =>
-        Published.FirstOrDefaultAsync(m => m.Id == id, cancellationToken);
+        WithEverything(Visible).FirstOrDefaultAsync(m => m.Id == id, cancellationToken);
 
     /// <summary>Every language some published message can be read in: the site's language menu.</summary>
     public async Task<IReadOnlyList<string>> LanguagesAsync(CancellationToken cancellationToken)
     {
-        var originals = await db.Messages.Where(m => m.PublishedAt != null && m.TakenDownAt == null && m.Language != null).Select(m => m.Language!).Distinct().ToListAsync(cancellationToken);
-        var translated = await db.Translations.Where(t => db.Messages.Any(m => m.Id == t.MessageId && m.PublishedAt != null && m.TakenDownAt == null))
+        var originals = await Visible.Where(m => m.Language != null).Select(m => m.Language!).Distinct().ToListAsync(cancellationToken);
+        var translated = await db.Translations.Where(t => Visible.Any(m => m.Id == t.MessageId))
             .Select(t => t.Language).Distinct().ToListAsync(cancellationToken);
         return originals.Union(translated).Append(options.Value.DefaultLanguage).Distinct().Order().ToList();
     }
+
+    /// <summary>The unions that published messages were sent to, by name.</summary>
+    public async Task<IReadOnlyList<FilterChoice>> RecipientUnionsAsync(CancellationToken cancellationToken) =>
+        (await db.Unions.AsNoTracking().Where(u => db.Recipients.Any(r => r.UnionId == u.Id && Visible.Any(m => m.Id == r.MessageId)))
+            .Select(u => new { u.Id, u.Name }).ToListAsync(cancellationToken))
+        .Select(u => new FilterChoice(u.Id.ToString(), u.Name)).OrderBy(u => u.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
+
+    /// <summary>The countries of the unions that sent or received published messages (ISO 3166 codes).</summary>
+    public async Task<IReadOnlyList<string>> CountriesAsync(CancellationToken cancellationToken)
+    {
+        var senders = await Visible.Select(m => m.Sender!.Country).Distinct().ToListAsync(cancellationToken);
+        var recipients = await db.Recipients.Where(r => Visible.Any(m => m.Id == r.MessageId)).Select(r => r.Union!.Country).Distinct().ToListAsync(cancellationToken);
+        return senders.Union(recipients).Distinct().Order().ToList();
+    }
+
+    /// <summary>
+    /// When anything the public pages and feeds show last changed: a publication, a takedown, a
+    /// translation or a coordinator's edit. Read before rendering, so that a conditional GET is
+    /// answered 304 without loading the messages.
+    /// </summary>
+    public async Task<(DateTime At, int Count)> VersionAsync(CancellationToken cancellationToken)
+    {
+        var published = db.Messages.AsNoTracking().Where(m => m.PublishedAt != null);
+        var count = await Visible.CountAsync(cancellationToken);
+        var latest = new[]
+        {
+            await published.OrderByDescending(m => m.PublishedAt).Select(m => m.PublishedAt).FirstOrDefaultAsync(cancellationToken),
+            await published.OrderByDescending(m => m.UpdatedAt).Select(m => (DateTime?)m.UpdatedAt).FirstOrDefaultAsync(cancellationToken),
+            await published.Where(m => m.TakenDownAt != null).OrderByDescending(m => m.TakenDownAt).Select(m => m.TakenDownAt).FirstOrDefaultAsync(cancellationToken),
+            await db.Translations.AsNoTracking().Where(t => published.Any(m => m.Id == t.MessageId))
+                .OrderByDescending(t => t.At).Select(t => (DateTime?)t.At).FirstOrDefaultAsync(cancellationToken),
+        };
+        return (latest.Max() ?? DateTime.UnixEpoch, count);
+    }
+
+    /// <summary>What was taken down from the public site, newest first: the date, the sending union and the reason.</summary>
+    public async Task<IReadOnlyList<TakedownEntry>> TakedownsAsync(int count, CancellationToken cancellationToken) =>
+        await db.Messages.AsNoTracking().Where(m => m.TakenDownAt != null)
+            .OrderByDescending(m => m.TakenDownAt).Take(count)
+            .Select(m => new TakedownEntry(m.TakenDownAt!.Value, m.Sender!.Name, m.TakedownReason ?? ""))
+            .ToListAsync(cancellationToken);
 }
 
 /// <summary>The reader's language: the query (?lang=), then the cookie it sets, then Accept-Language, then the site default.</summary>

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using Relay.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Relay.EndToEnd.Tests;
+
+/// <summary>
+/// The public site in a real browser (Debian's Chromium, through Playwright), over the real relay:
+/// a union publishes a message through the API, a reader finds it on the index, reads it, switches
+/// to Spanish with the language menu and filters the index, all with JavaScript turned off; and
+/// axe-core audits the index and the message page (no serious or critical violation allowed).
+/// Screenshots are kept as the test's artifacts.
+/// </summary>
+public class PublicSiteBrowserTests(RelayProcesses relay, ITestOutputHelper output) : IClassFixture<RelayProcesses>
+{
+    /// <summary>Debian's package; Playwright's own browsers cannot be downloaded here (RELAY_TEST_CHROMIUM to use another).</summary>
+    private static string Chromium => Environment.GetEnvironmentVariable("RELAY_TEST_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    /// <summary>axe-core's script, which deploy/local/lib.sh installs from npm (RELAY_TEST_AXE to use another).</summary>
+    private static string AxeScript => Environment.GetEnvironmentVariable("RELAY_TEST_AXE") is { Length: > 0 } path ? path
+        : Path.Combine(RepositoryRoot(), ".relay", "tools", "axe-core", "node_modules", "axe-core", "axe.min.js");
+
+    private static readonly string Artifacts = Environment.GetEnvironmentVariable("RELAY_TEST_ARTIFACTS") is { Length: > 0 } path ? path
+        : Path.Combine(AppContext.BaseDirectory, "TestResults", "public-site");
+
+    [Fact]
+    public async Task A_reader_finds_a_published_message_reads_it_in_spanish_and_the_pages_pass_an_accessibility_audit()
+    {
+        Assert.True(File.Exists(AxeScript), $"{AxeScript} is missing: deploy/local/test.sh installs axe-core from npm.");
+        Directory.CreateDirectory(Artifacts);
+        output.WriteLine($"screenshots and audit results: {Artifacts}");
+
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var sender = await relay.Api.CreateUnionAsync(relay.CoordinatorKey, $"International Miners' Coordination {tag}", "en", country: "DE");
+        var recipient = await relay.Api.CreateUnionAsync(relay.CoordinatorKey, $"Sintracarbón {tag}", "es", country: "CO");
+        var key = sender.GetProperty("apiKey").GetString()!;
+        var title = $"{Seeds.Cerrejon.Title} ({tag})";
+        var id = await relay.Api.SubmitAsync(key, new
+        {
+            recipients = new[] { recipient.GetProperty("id").GetGuid() }, title, body = Seeds.Cerrejon.Body, language = "en", publish = true,
+        });
+        await relay.WaitAsync("the message published", async () =>
+            (await relay.Api.StatusAsync(id, key)).TryGetProperty("publication", out var p)
+            && p.ValueKind == JsonValueKind.Object && p.TryGetProperty("url", out var url) && url.ValueKind == JsonValueKind.String);
+        var spanishTitle = (await relay.Api.StatusAsync(id, key)).GetProperty("translations").EnumerateArray()
+            .Single(t => t.GetProperty("language").GetString() == "es").GetProperty("title").GetString()!;
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
+
+        // A reader without JavaScript: the index in English, the message, the language menu, the filter form.
+        await using (var reader = await browser.NewContextAsync(new() { JavaScriptEnabled = false, Locale = "en-GB" }))
+        {
+            var page = await reader.NewPageAsync();
+            await page.GotoAsync($"{relay.BaseUrl}/");
+            var article = page.Locator("article", new() { Has = page.GetByRole(AriaRole.Link, new() { Name = title, Exact = true }) });
+            Assert.Contains($"Sintracarbón {tag}", await article.InnerTextAsync());
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "index-en.png"), FullPage = true });
+
+            await article.GetByRole(AriaRole.Link, new() { Name = $"Read more: {title}" }).ClickAsync();
+            await page.WaitForURLAsync($"{relay.BaseUrl}/messages/{id}?lang=en");
+            Assert.Equal(title, await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync());
+            Assert.Contains("Original text, written in English", await page.Locator(".how").InnerTextAsync());
+
+            await page.GetByRole(AriaRole.Navigation, new() { Name = "Select language" }).GetByRole(AriaRole.Link, new() { Name = "Español" }).ClickAsync();
+            await page.WaitForURLAsync($"{relay.BaseUrl}/messages/{id}?lang=es");
+            Assert.Equal("es", await page.Locator("html").GetAttributeAsync("lang"));
+            Assert.Equal(spanishTitle, await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync());
+            Assert.Contains("Machine translation", await page.Locator(".how").InnerTextAsync());
+            Assert.Contains(title, await page.Locator(".original").InnerTextAsync());
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "message-es.png"), FullPage = true });
+
+            // The language is remembered (a cookie): the index is now in Spanish; the plain form filters it.
+            await page.GetByRole(AriaRole.Link, new() { Name = "All messages" }).ClickAsync();
+            await page.GetByLabel("Recipient union").SelectOptionAsync(new SelectOptionValue { Label = $"Sintracarbón {tag}" });
+            await page.GetByRole(AriaRole.Button, new() { Name = "Show messages" }).ClickAsync();
+            // (Waiting for the URL here times out on the load state when JavaScript is off; the filtered page's count line is enough.)
+            await page.Locator("main p[role=status]").WaitForAsync();
+            Assert.Contains($"union={recipient.GetProperty("id").GetGuid()}", page.Url);
+            Assert.Equal(1, await page.Locator("article").CountAsync());
+            Assert.Equal(spanishTitle, await page.Locator("article h2").InnerTextAsync());
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "index-es-filtered.png"), FullPage = true });
+        }
+
+        // The audit needs JavaScript: axe-core runs in the page.
+        await using var audited = await browser.NewContextAsync();
+        var auditPage = await audited.NewPageAsync();
+        // First a page known to fail, so that a clean result below means the audit ran, not that it saw nothing.
+        await auditPage.SetContentAsync("<!DOCTYPE html><html><head><title>control</title></head><body><img src=\"x.png\"></body></html>");
+        var control = (await AuditAsync(auditPage)).EnumerateArray().Select(v => v.GetProperty("id").GetString()).ToList();
+        Assert.Contains("image-alt", control);
+        Assert.Contains("html-has-lang", control);
+
+        // Usable by keyboard: the first Tab reaches the skip link, and following it moves focus past the menu.
+        await auditPage.GotoAsync($"{relay.BaseUrl}/?lang=en");
+        await auditPage.Keyboard.PressAsync("Tab");
+        Assert.Equal("Skip to content", await auditPage.EvaluateAsync<string>("() => document.activeElement.textContent"));
+        await auditPage.Keyboard.PressAsync("Enter");
+        Assert.EndsWith("#content", auditPage.Url);
+
+        var failures = new List<string>();
+        foreach (var (name, path) in new[] { ("index-en", "/?lang=en"), ("index-es", "/?lang=es"), ("message-en", $"/messages/{id}?lang=en"), ("message-es", $"/messages/{id}?lang=es"), ("takedowns", "/takedowns") })
+        {
+            await auditPage.GotoAsync(relay.BaseUrl + path);
+            var violations = await AuditAsync(auditPage);
+            await File.WriteAllTextAsync(Path.Combine(Artifacts, $"axe-{name}.json"), violations.GetRawText());
+            foreach (var v in violations.EnumerateArray())
+            {
+                var line = $"{path}: {v.GetProperty("impact")} {v.GetProperty("id")} ({v.GetProperty("help")}) at {v.GetProperty("nodes")}";
+                output.WriteLine(line);
+                if (v.GetProperty("impact").GetString() is "serious" or "critical")
+                    failures.Add(line);
+            }
+        }
+        Assert.True(failures.Count == 0, "axe-core found serious or critical violations:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>Injects axe-core from the file npm installed and runs it on the whole page: its violations, each with impact, rule, help and the elements.</summary>
+    private static async Task<JsonElement> AuditAsync(IPage page)
+    {
+        await page.AddScriptTagAsync(new() { Path = AxeScript });
+        return await page.EvaluateAsync<JsonElement>("""
+            async () => {
+                const results = await axe.run(document, { resultTypes: ['violations'] });
+                return results.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) }));
+            }
+            """);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Relay.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException("Relay.sln not found above " + AppContext.BaseDirectory);
+    }
+}
