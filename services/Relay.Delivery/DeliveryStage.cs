@@ -60,9 +60,17 @@ public sealed class DeliveryStage(
 
         if (messages.Count > 0)
         {
-            await CreateDeliveriesAsync(messages, cancellationToken);
-            await SendDueAsync(messages, cancellationToken);
-            await SettleAsync(messages, cancellationToken);
+            // A batch tracks hundreds of entities (a campaign's deliveries, its recipients and their
+            // unions), and every group commit would compare all of them with their snapshots: the
+            // stage says which entities it changed instead (Record, Settle).
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            try
+            {
+                await CreateDeliveriesAsync(messages, cancellationToken);
+                await SendDueAsync(messages, cancellationToken);
+                await SettleAsync(messages, cancellationToken);
+            }
+            finally { db.ChangeTracker.AutoDetectChangesEnabled = true; }
         }
 
         var missing = ids.Except(found.Select(m => m.Id)).ToList();
@@ -90,9 +98,11 @@ public sealed class DeliveryStage(
         // Claimed a few connections' worth at a time (one UPDATE each), whichever messages they
         // belong to, so a campaign to many unions or a batch of short messages costs a handful of
         // writes, and no claim outlives its lease while it waits its turn.
-        foreach (var group in sendable.GroupBy(d => (d.Status, d.Attempts)))
-            foreach (var chunk in group.Chunk(smtp.Size * ChunkRounds))
-                await DeliverAsync(await ClaimAsync(chunk, group.Key, cancellationToken), recipients, cancellationToken);
+        var chunks = sendable.GroupBy(d => (d.Status, d.Attempts))
+            .SelectMany(group => group.Chunk(smtp.Size * ChunkRounds).Select(chunk => (chunk, group.Key)))
+            .ToList();
+        if (chunks.Count > 0)
+            await DeliverAsync(chunks, recipients, cancellationToken);
     }
 
     /// <summary>
@@ -165,10 +175,11 @@ public sealed class DeliveryStage(
             logger.LogInformation("Message {MessageId} {Status}: {Sent} of {Count} sent", message.Id, message.Status, sent, count);
     }
 
-    private static void Settle(SolidarityMessage message, int sent)
+    private void Settle(SolidarityMessage message, int sent)
     {
         message.Status = sent > 0 ? MessageStatus.Delivered : MessageStatus.Failed;
         message.UpdatedAt = DateTime.UtcNow;
+        db.Entry(message).DetectChanges();
     }
 
     private async Task CreateDeliveriesAsync(List<SolidarityMessage> messages, CancellationToken cancellationToken)
@@ -246,7 +257,8 @@ public sealed class DeliveryStage(
                 && (d.NextAttemptAt == null || d.NextAttemptAt <= now))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Attempts, d => d.Attempts + 1)
-                .SetProperty(d => d.NextAttemptAt, lease), cancellationToken);
+                .SetProperty(d => d.NextAttemptAt, lease)
+                .SetProperty(d => d.FirstAttemptAt, d => d.FirstAttemptAt ?? now), cancellationToken);
         var ours = chunk.ToList();
         if (claimed < chunk.Length)
         {
@@ -265,46 +277,81 @@ public sealed class DeliveryStage(
             // The database already holds the new count: keep the tracked entity in step without writing it again.
             db.Entry(delivery).Property(d => d.Attempts).OriginalValue = ++delivery.Attempts;
             db.Entry(delivery).Property(d => d.NextAttemptAt).OriginalValue = delivery.NextAttemptAt = lease;
-            delivery.FirstAttemptAt ??= now;
+            // Written by the claim too: left to the outcome's write, it cost an UPDATE of its own for every
+            // delivery of the chunk whose outcome came after the first group commit.
+            db.Entry(delivery).Property(d => d.FirstAttemptAt).OriginalValue = delivery.FirstAttemptAt ??= now;
         }
         return ours;
     }
 
     /// <summary>
-    /// Sends claimed deliveries over the pool's connections side by side, and records each outcome
-    /// as soon as it is known: outcomes that arrive while the previous ones are being written go
-    /// together in the next write (a group commit), so a busy run writes rarely and a quiet one at once.
+    /// Claims the chunks one after the other and sends what each claim won over the pool's
+    /// connections side by side. The next chunk is claimed as soon as the sends have taken every
+    /// delivery claimed before, so the connections do not wait for a claim, nor for the tail of a
+    /// chunk. Each outcome is recorded as soon as it is known: outcomes that arrive while the previous
+    /// ones are being written go together in the next write (a group commit), so a busy run writes
+    /// rarely and a quiet one at once. Only this loop uses the database; the sends run beside it.
     /// </summary>
-    private async Task DeliverAsync(IReadOnlyList<Storage.Delivery> claimed, Recipients recipients, CancellationToken cancellationToken)
+    private async Task DeliverAsync(List<(Storage.Delivery[] Chunk, (string Status, int Attempts) Read)> chunks, Recipients recipients,
+        CancellationToken cancellationToken)
     {
-        if (claimed.Count == 0)
-            return;
+        var claimed = Channel.CreateUnbounded<Storage.Delivery>();
         var outcomes = Channel.CreateUnbounded<(Storage.Delivery Delivery, string? Reply, Exception? Error)>();
-        async Task SendAllAsync()
+        var sending = SendAllAsync(claimed.Reader, outcomes.Writer, recipients, cancellationToken);
+        var next = 0;
+        try
         {
-            try
+            do
             {
-                await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = smtp.Size, CancellationToken = cancellationToken },
-                    async (delivery, token) =>
-                    {
-                        var email = MailComposer.Compose(Draft(recipients.MessageOf(delivery), recipients.Of(delivery)), mail.Value);
-                        dkim.Sign(email);
-                        try { outcomes.Writer.TryWrite((delivery, await smtp.SendAsync(email, token), null)); }
-                        catch (Exception e) when (e is not OperationCanceledException) { outcomes.Writer.TryWrite((delivery, null, e)); }
-                    });
+                while (next < chunks.Count && claimed.Reader.Count == 0 && !cancellationToken.IsCancellationRequested)
+                {
+                    var (chunk, read) = chunks[next++];
+                    foreach (var delivery in await ClaimAsync(chunk, read, cancellationToken))
+                        claimed.Writer.TryWrite(delivery);
+                }
+                if (next == chunks.Count || cancellationToken.IsCancellationRequested)
+                    claimed.Writer.TryComplete();
             }
-            finally { outcomes.Writer.Complete(); }
+            while (await RecordOutcomesAsync(outcomes.Reader));
         }
-
-        var sending = SendAllAsync();
-        // Written even when the run is being cancelled: an email that went out must be recorded.
-        while (await outcomes.Reader.WaitToReadAsync(CancellationToken.None))
+        finally
         {
-            while (outcomes.Reader.TryRead(out var outcome))
-                Record(outcome.Delivery, outcome.Reply, outcome.Error);
-            await db.SaveChangesAsync(CancellationToken.None);
+            // When a claim or a write failed, or the run is being cancelled: what was claimed and has not
+            // gone out stays unsent (due again when its lease ends), and every email that went out is recorded.
+            claimed.Writer.TryComplete();
+            while (claimed.Reader.TryRead(out _)) { }
+            while (await RecordOutcomesAsync(outcomes.Reader)) { }
+            await sending;
         }
-        await sending;
+    }
+
+    private async Task SendAllAsync(ChannelReader<Storage.Delivery> claimed, ChannelWriter<(Storage.Delivery, string?, Exception?)> outcomes,
+        Recipients recipients, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Parallel.ForEachAsync(claimed.ReadAllAsync(CancellationToken.None),
+                new ParallelOptions { MaxDegreeOfParallelism = smtp.Size, CancellationToken = cancellationToken },
+                async (delivery, token) =>
+                {
+                    var email = MailComposer.Compose(Draft(recipients.MessageOf(delivery), recipients.Of(delivery)), mail.Value);
+                    dkim.Sign(email);
+                    try { outcomes.TryWrite((delivery, await smtp.SendAsync(email, token), null)); }
+                    catch (Exception e) when (e is not OperationCanceledException) { outcomes.TryWrite((delivery, null, e)); }
+                });
+        }
+        finally { outcomes.Complete(); }
+    }
+
+    /// <summary>Waits for outcomes and writes every one that has arrived; false once the sends are over.</summary>
+    private async Task<bool> RecordOutcomesAsync(ChannelReader<(Storage.Delivery Delivery, string? Reply, Exception? Error)> outcomes)
+    {
+        if (!await outcomes.WaitToReadAsync(CancellationToken.None))
+            return false;
+        while (outcomes.TryRead(out var outcome))
+            Record(outcome.Delivery, outcome.Reply, outcome.Error);
+        await db.SaveChangesAsync(CancellationToken.None);
+        return true;
     }
 
     private void Record(Storage.Delivery delivery, string? reply, Exception? error)
@@ -322,6 +369,7 @@ public sealed class DeliveryStage(
             logger.LogWarning("Delivery {DeliveryId} to {Address} {Status}: {Detail}", delivery.Id, delivery.Address, delivery.Status, outcome.Detail);
         }
         delivery.At = DateTime.UtcNow;
+        db.Entry(delivery).DetectChanges();
     }
 
     /// <summary>How many sends per connection one claim covers.</summary>
@@ -329,9 +377,10 @@ public sealed class DeliveryStage(
 
     /// <summary>
     /// How long a claimed delivery is held by the worker sending it: longer than its chunk may take,
-    /// each send lasting at most the pool's timeout (the wait for a connection included).
+    /// each send lasting at most the pool's timeout (the wait for a connection included), after the
+    /// round of the previous chunk still in flight when it was claimed.
     /// </summary>
-    private TimeSpan Lease => smtp.Timeout * ChunkRounds + TimeSpan.FromMinutes(1);
+    private TimeSpan Lease => smtp.Timeout * (ChunkRounds + 1) + TimeSpan.FromMinutes(1);
 
     /// <summary>Pending or deferred, and not held by a claim or waiting for its next attempt.</summary>
     public static bool IsDue(Storage.Delivery delivery, DateTime now) =>
