@@ -18,9 +18,12 @@ public class DeliveryOptions
     public int PerDomainPerMinute { get; set; } = 60;
     /// <summary>
     /// Approved messages delivered together, at most. No more than RabbitMq:PrefetchCount, the
-    /// messages the worker takes from the broker at once: a larger batch could never fill.
+    /// messages the worker takes from the broker at once: a larger batch could never fill. Half of
+    /// it by default, so that two batches run at once and one's database work (loading, settling)
+    /// overlaps the other's sending: measured against a sink answering in 20 ms, 92% of the raw
+    /// rate with batches of 8, two at a time, against 86% with one batch of 16 (docs/benchmarks.md).
     /// </summary>
-    public int BatchSize { get; set; } = 16;
+    public int BatchSize { get; set; } = 8;
     /// <summary>How long a batch that is not full waits for more messages after its first arrived.</summary>
     public TimeSpan BatchWait { get; set; } = TimeSpan.FromMilliseconds(50);
 

@@ -16,7 +16,7 @@ public class DeliveryStageTests : IAsyncLifetime
     public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync();
     public async Task DisposeAsync() => await _database.DisposeAsync();
 
-    private Task<WorkerHarness> StartAsync(int smtpPort, int perDomainPerMinute = 60, int batchSize = 16, string batchWait = "00:00:00.05") => WorkerHarness.StartAsync(_database,
+    private Task<WorkerHarness> StartAsync(int smtpPort, int perDomainPerMinute = 60, int batchSize = 8, string batchWait = "00:00:00.05") => WorkerHarness.StartAsync(_database,
         bus =>
         {
             bus.AddConsumer<DeliverMessageConsumer, DeliverMessageConsumerDefinition>();
