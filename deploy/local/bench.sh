@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks Relay against the raw limits on this machine, in one run (not part of the tests).
 #   deploy/local/bench.sh [translation] [--messages N] [--concurrency C]
-#   deploy/local/bench.sh delivery [--messages N] [--connections C] [--recipients R] [--sink-delay-ms D] [--smtp-port P]
+#   deploy/local/bench.sh delivery [--messages N] [--connections C] [--recipients R] [--batch-size B] [--sink-delay-ms D] [--smtp-port P]
 # Starts what it needs (APY; the aiosmtpd sink, answering each DATA after D ms (default 0), stopped again afterwards, unless --smtp-port
 # points at another sink such as maildev), builds in Release and writes its table to
 # docs/benchmarks/<scenario>.md (options given here come first and win, --out included).

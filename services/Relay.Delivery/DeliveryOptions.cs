@@ -1,8 +1,9 @@
 namespace Relay.Delivery;
 
 /// <summary>
-/// The "Delivery" section: how temporary failures are retried. Postfix's deferred queue is the
-/// model: growing delays, kept in the database so a restart loses no retry, then give up.
+/// The "Delivery" section: how approved messages are batched, and how temporary failures are
+/// retried. Postfix's deferred queue is the model for the retries: growing delays, kept in the
+/// database so a restart loses no retry, then give up.
 /// </summary>
 public class DeliveryOptions
 {
@@ -15,6 +16,19 @@ public class DeliveryOptions
     public TimeSpan ScanInterval { get; set; } = TimeSpan.FromSeconds(15);
     /// <summary>Emails a minute to one recipient domain from one worker; 0 for no limit.</summary>
     public int PerDomainPerMinute { get; set; } = 60;
+    /// <summary>
+    /// Approved messages delivered together, at most. No more than RabbitMq:PrefetchCount, the
+    /// messages the worker takes from the broker at once: a larger batch could never fill. Half of
+    /// it by default, so that two batches run at once and one's database work (loading, settling)
+    /// overlaps the other's sending: measured against a sink answering in 20 ms, 92% of the raw
+    /// rate with batches of 8, two at a time, against 86% with one batch of 16 (docs/benchmarks.md).
+    /// </summary>
+    public int BatchSize { get; set; } = 8;
+    /// <summary>How long a batch that is not full waits for more messages after its first arrived.</summary>
+    public TimeSpan BatchWait { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Batches delivered side by side: as many full ones as the broker hands the worker at once.</summary>
+    public int BatchesAtOnce(int prefetchCount) => Math.Max(1, prefetchCount / BatchSize);
 }
 
 /// <summary>When a deferred delivery is tried next. Pure, so the schedule is tested directly.</summary>

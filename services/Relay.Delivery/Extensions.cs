@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Relay.Delivery.Bounces;
 using Relay.ServiceDefaults;
 
@@ -10,7 +11,11 @@ public static class Extensions
         services.AddOptions<SmtpOptions>().BindConfiguration("Smtp");
         services.AddOptions<MailOptions>().BindConfiguration("Mail");
         services.AddSingleton<SmtpConnectionPool>();
-        services.AddOptions<DeliveryOptions>().BindConfiguration("Delivery");
+        services.AddOptions<DeliveryOptions>().BindConfiguration("Delivery")
+            .Validate<IOptions<RabbitMqOptions>>((delivery, rabbit) => delivery.BatchSize >= 1 && delivery.BatchSize <= rabbit.Value.PrefetchCount,
+                "Delivery:BatchSize must be at least 1 and at most RabbitMq:PrefetchCount (16 unless set)")
+            .Validate(delivery => delivery.BatchWait > TimeSpan.Zero, "Delivery:BatchWait must be longer than zero")
+            .ValidateOnStart();
         services.AddOptions<DkimOptions>().BindConfiguration("Dkim");
         services.AddSingleton<DkimSigning>();
         services.AddSingleton<DomainRateLimiter>();

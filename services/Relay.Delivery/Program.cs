@@ -5,7 +5,7 @@ using Relay.ServiceDefaults;
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddRelayServiceDefaults(bus =>
 {
-    bus.AddConsumer<DeliverMessageConsumer>();
+    bus.AddConsumer<DeliverMessageConsumer, DeliverMessageConsumerDefinition>();
     bus.AddConsumer<SenderSummaryConsumer>();
     bus.AddConsumer<TellCoordinatorsConsumer>();
     bus.AddConsumer<RejectionNoticeConsumer>();

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -53,10 +54,15 @@ public static class StorageExtensions
     }
 }
 
-/// <summary>Per-connection SQLite settings: several Relay processes share one file.</summary>
+/// <summary>
+/// Per-connection SQLite settings: several Relay processes share one file. They belong to the
+/// database connection underneath (SQLite's handle), which the pool keeps open between uses, so they
+/// are applied once per handle rather than at every open (about one open per database operation).
+/// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
+    private static readonly ConditionalWeakTable<object, object> Applied = new();
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
@@ -68,10 +74,15 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
 
     private static void Apply(DbConnection connection)
     {
+        var handle = (connection as SqliteConnection)?.Handle;
+        if (handle is not null && Applied.TryGetValue(handle, out _))
+            return;
         using var command = connection.CreateCommand();
         // WAL lets readers go on while one process writes; busy_timeout makes SQLite itself wait for
         // the lock (in small steps) rather than failing at once when another process holds it.
         command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
         command.ExecuteNonQuery();
+        if (handle is not null)
+            Applied.AddOrUpdate(handle, Instance);
     }
 }

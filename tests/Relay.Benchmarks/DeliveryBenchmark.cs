@@ -22,24 +22,32 @@ namespace Relay.Benchmarks;
 /// <summary>
 /// The email stage against MailKit itself, to the same SMTP sink over the same number of
 /// connections, in one run. The raw blast sends pre-built emails over connections opened once;
-/// the stage does what Relay does for each approved message: load it, create its delivery, claim
-/// it, compose the email, send it through the connection pool, record the outcome and settle the
-/// message with its outbox event, on a real SQLite database. A third blast opens a connection per
-/// message, which is what the pool saves.
+/// the stage does what Relay does for each batch of approved messages the consumer takes: load
+/// them, create their deliveries, claim them, compose the emails, send them through the connection
+/// pool, record the outcomes and settle the messages with their outbox events, on a real SQLite
+/// database. A third blast opens a connection per message, which is what the pool saves.
 /// </summary>
 public static partial class DeliveryBenchmark
 {
     private const int Rounds = 5;
 
-    /// <summary>Messages the stage runs at once: as many as the delivery worker's consumer takes (RabbitMq:PrefetchCount).</summary>
-    private static readonly int StageWorkers = new Relay.ServiceDefaults.RabbitMqOptions().PrefetchCount;
+    /// <summary>
+    /// How the delivery worker's consumer hands approved messages to the stage (DeliverMessageConsumerDefinition):
+    /// batches of Delivery:BatchSize, as many at once as RabbitMq:PrefetchCount holds.
+    /// </summary>
+    private sealed record Batching(int Size, int AtOnce)
+    {
+        public static Batching Of(DeliveryOptions delivery, int prefetchCount) => new(delivery.BatchSize, delivery.BatchesAtOnce(prefetchCount));
+        public override string ToString() => $"in batches of {Size}, {AtOnce} batch{(AtOnce == 1 ? "" : "es")} at a time";
+    }
 
     private sealed record Round(string Phase, int Count, double Seconds, double[] LatenciesMs, double CpuMs, double MachineBusy)
     {
         public double Rate => Count / Seconds;
     }
 
-    public static async Task<int> RunAsync(int messages, int connections, int perMessage, int sinkDelayMs, string smtpHost, int smtpPort, string output)
+    public static async Task<int> RunAsync(int messages, int connections, int perMessage, int batchSize, int sinkDelayMs, string smtpHost, int smtpPort,
+        string output)
     {
         var perConnection = Math.Max(connections, messages / 4);
         var folder = Directory.CreateTempSubdirectory("relay-bench-").FullName;
@@ -52,7 +60,7 @@ public static partial class DeliveryBenchmark
             // The sink is one domain: the per-domain limit would measure itself, not the stage.
             ["Delivery:PerDomainPerMinute"] = "0",
             ["Links:Secret"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-        }).Build();
+        }.Concat(batchSize > 0 ? [new("Delivery:BatchSize", batchSize.ToString())] : [])).Build();
         var services = new ServiceCollection()
             .AddLogging(l => l.SetMinimumLevel(LogLevel.Warning))
             .AddSingleton<IConfiguration>(configuration);
@@ -63,6 +71,7 @@ public static partial class DeliveryBenchmark
         // delivery scheduler, is not started: nothing here is deferred).
         await provider.GetServices<IHostedService>().OfType<DatabaseInitializer>().Single().StartAsync(CancellationToken.None);
         var mail = provider.GetRequiredService<IOptions<MailOptions>>().Value;
+        var batching = Batching.Of(provider.GetRequiredService<IOptions<DeliveryOptions>>().Value, new Relay.ServiceDefaults.RabbitMqOptions().PrefetchCount);
         var (sender, recipients) = await UnionsAsync(provider, Math.Max(20, perMessage));
 
         var greeting = await GreetingAsync(smtpHost, smtpPort);
@@ -86,8 +95,8 @@ public static partial class DeliveryBenchmark
         var pool = provider.GetRequiredService<SmtpConnectionPool>();
         await RawRoundAsync(clients, Emails(messages, sender, recipients, mail));
         await PoolRoundAsync(pool, Emails(messages, sender, recipients, mail), connections);
-        await StageRoundAsync(provider, await ApprovedAsync(provider, sender, recipients, messages, 1), 1, StageWorkers, sink: null);
-        await StageRoundAsync(provider, await ApprovedAsync(provider, sender, recipients, messages, perMessage), perMessage, StageWorkers, sink: null);
+        await StageRoundAsync(provider, await ApprovedAsync(provider, sender, recipients, messages, 1), 1, batching, sink: null);
+        await StageRoundAsync(provider, await ApprovedAsync(provider, sender, recipients, messages, perMessage), perMessage, batching, sink: null);
         await PerMessageRoundAsync(smtpHost, smtpPort, Emails(perConnection / 2, sender, recipients, mail), connections);
 
         // Alternate the four, round by round, so drift on the machine falls on each alike.
@@ -99,9 +108,9 @@ public static partial class DeliveryBenchmark
             var pooled = Emails(messages, sender, recipients, mail);
             results.Add(await sink.CheckedAsync(messages, () => PoolRoundAsync(pool, pooled, connections)));
             var ids = await ApprovedAsync(provider, sender, recipients, messages, 1);
-            results.Add(await StageRoundAsync(provider, ids, 1, StageWorkers, sink));
+            results.Add(await StageRoundAsync(provider, ids, 1, batching, sink));
             var campaigns = await ApprovedAsync(provider, sender, recipients, messages, perMessage);
-            results.Add(await StageRoundAsync(provider, campaigns, perMessage, StageWorkers, sink));
+            results.Add(await StageRoundAsync(provider, campaigns, perMessage, batching, sink));
             var fresh = Emails(perConnection, sender, recipients, mail);
             results.Add(await sink.CheckedAsync(perConnection, () => PerMessageRoundAsync(smtpHost, smtpPort, fresh, connections)));
             Console.WriteLine($"round {round}: " + string.Join(", ", results.TakeLast(5).Select(r => $"{r.Phase} {r.Rate:F0}/s")));
@@ -109,7 +118,7 @@ public static partial class DeliveryBenchmark
 
         // One more stage round, not counted, with EF's command diagnostics on: where the time goes.
         using var profile = new SqlProfile();
-        var profiled = await StageRoundAsync(provider, await ApprovedAsync(provider, sender, recipients, messages, 1), 1, StageWorkers, sink, profile);
+        var profiled = await StageRoundAsync(provider, await ApprovedAsync(provider, sender, recipients, messages, 1), 1, batching, sink, profile);
         // And composing alone, on one thread: the part of the stage's CPU that is MimeKit building the email.
         var drafts = Enumerable.Range(0, messages).Select(i => Draft(Guid.NewGuid(), sender, recipients[i % recipients.Count])).ToList();
         var composing = Stopwatch.StartNew();
@@ -120,7 +129,7 @@ public static partial class DeliveryBenchmark
         foreach (var client in clients)
             await client.DisconnectAsync(quit: true);
         var load = $"{loadBefore} when it started, {LoadAverage()} at the end";
-        var report = Report(results, profiled, profile, composeMs, load, sink.Available, messages, perConnection, connections, perMessage, sinkDelayMs, size, smtpHost, smtpPort, greeting,
+        var report = Report(results, profiled, profile, composeMs, load, sink.Available, messages, perConnection, connections, perMessage, batching, sinkDelayMs, size, smtpHost, smtpPort, greeting,
             await SqliteVersionAsync(provider));
         Console.WriteLine(report);
         if (output.Length > 0)
@@ -163,20 +172,22 @@ public static partial class DeliveryBenchmark
         });
 
     /// <summary>
-    /// The real stage for each message (with <paramref name="perMessage"/> recipients), each run in a
-    /// scope of its own as the consumer does, <paramref name="workers"/> messages at a time.
+    /// The real stage for the messages (with <paramref name="perMessage"/> recipients each), as the
+    /// consumer runs it: a batch of them per run, each run in a scope of its own, as many batches at a
+    /// time as the consumer takes. The messages are all waiting, so every batch is full but the last.
     /// </summary>
-    private static async Task<Round> StageRoundAsync(IServiceProvider provider, List<Guid> ids, int perMessage, int workers, SinkCounter? sink,
+    private static async Task<Round> StageRoundAsync(IServiceProvider provider, List<Guid> ids, int perMessage, Batching batching, SinkCounter? sink,
         SqlProfile? profile = null)
     {
         var emails = ids.Count * perMessage;
+        var batches = ids.Chunk(batching.Size).ToList();
         var run = async () =>
         {
             using var listening = profile?.Listen();
-            var timed = await TimedAsync(perMessage == 1 ? "stage" : "campaign", ids.Count, workers, async (i, ct) =>
+            var timed = await TimedAsync(perMessage == 1 ? "stage" : "campaign", batches.Count, batching.AtOnce, async (i, ct) =>
             {
                 await using var scope = provider.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<DeliveryStage>().RunAsync(ids[i.Index], ct);
+                await scope.ServiceProvider.GetRequiredService<DeliveryStage>().RunAsync(batches[i.Index], ct);
             });
             return timed with { Count = emails };
         };
@@ -484,7 +495,7 @@ public static partial class DeliveryBenchmark
     }
 
     private static string Report(List<Round> results, Round profiled, SqlProfile profile, double composeMs, string load, bool counted, int messages, int perConnection, int connections,
-        int perMessage, int sinkDelayMs, long size, string host, int port, string greeting, string sqlite)
+        int perMessage, Batching batching, int sinkDelayMs, long size, string host, int port, string greeting, string sqlite)
     {
         Round[] Of(string phase) => results.Where(r => r.Phase == phase).ToArray();
         double RateOf(string phase) => Median(Of(phase).Select(r => r.Rate));
@@ -516,8 +527,8 @@ public static partial class DeliveryBenchmark
             | --- | --- | --- | --- | --- | --- | --- | --- |
             {Row($"raw MailKit, {connections} connections opened once, pre-built emails", "raw", "100%")}
             {Row($"Relay's SmtpConnectionPool alone (pool of {connections}), pre-built emails, {connections} workers", "pool", (RateOf("pool") / raw).ToString("P0"))}
-            {Row($"Relay's email stage (DeliveryStage, pool of {connections}), messages to 1 union, {StageWorkers} at a time", "stage", (stage / raw).ToString("P0"))}
-            {Row($"Relay's email stage, a campaign: messages to {perMessage} unions each, {StageWorkers} at a time", "campaign", (campaign / raw).ToString("P0"))}
+            {Row($"Relay's email stage (DeliveryStage, pool of {connections}), messages to 1 union, {batching}", "stage", (stage / raw).ToString("P0"))}
+            {Row($"Relay's email stage, a campaign: messages to {perMessage} unions each, {batching}", "campaign", (campaign / raw).ToString("P0"))}
             {Row($"raw MailKit, a new connection per email, {connections} at a time", "per-message", (fresh / raw).ToString("P0"))}
 
             Against {sinkKind}: the stage delivers messages to one union at {stage / raw:P0} of the raw rate ({Goal(stage)} the goal of 90%),
@@ -527,11 +538,13 @@ public static partial class DeliveryBenchmark
             What the figures mean: every row sends the same emails (MailComposer's multipart/alternative, a Spanish
             translation and the English original, {size:N0} bytes) to the same sink over {connections} SMTP connections at a time.
             "raw" is the ceiling: MailKit alone, emails built beforehand, connections opened before the clock starts (with NoDelay, as the pool opens its own). "stage" is
-            Relay end to end per approved message: loading it (split query), creating its delivery rows, the claim
-            (one UPDATE on the attempt count per twice the pool size in deliveries), composing, sending through SmtpConnectionPool (a message's
-            recipients side by side), writing the outcomes (group commits), reading the statuses and settling the message with its outbox event, on SQLite (WAL, synchronous=NORMAL), each message in its own DI scope as
-            the consumer runs it, as many at a time as the consumer takes ({StageWorkers}, RabbitMq:PrefetchCount). "pool" is the stage's SMTP part alone: the same pre-built emails through Relay's SmtpConnectionPool.
-            The stage's latency is the whole RunAsync (per message); the other rows' is one SMTP send (or connect, send and QUIT).
+            Relay end to end per batch of approved messages, as DeliverMessageConsumer hands them over: loading the batch (one split query), creating its delivery rows (one write), the claims
+            (one UPDATE on the attempt count per twice the pool size in deliveries, across the batch's messages), composing, sending through SmtpConnectionPool (side by side),
+            writing the outcomes (group commits), reading the statuses (one query) and settling the messages with their outbox events (one write), on SQLite (WAL, synchronous=NORMAL),
+            each batch in its own DI scope, {batching.Size} messages a batch (Delivery:BatchSize) and {batching.AtOnce} at a time (RabbitMq:PrefetchCount / Delivery:BatchSize, the consumer's
+            ConcurrencyLimit). Every message is waiting when the round starts, so every batch is full but the last, and no broker round trip or batch wait (Delivery:BatchWait) is counted.
+            "pool" is the stage's SMTP part alone: the same pre-built emails through Relay's SmtpConnectionPool.
+            The stage's latency is the whole RunAsync (per batch); the other rows' is one SMTP send (or connect, send and QUIT).
             After each round the database says every delivery is `sent` after exactly one attempt and every message `delivered`;
             {verified}
             CPU ms per email is this process's CPU time over the round divided by the emails; machine CPU busy is all processes on all {Environment.ProcessorCount} cores (the sink included, and anything else running).
@@ -544,7 +557,7 @@ public static partial class DeliveryBenchmark
             {string.Join("\n", perDelivery)}
 
             SQL time (commands, BEGIN and COMMIT, as EF times them) is {sqlMs:F2} ms per delivery, against the stage's p50 of
-            {stageP50:F1} ms per message and a raw send's p50 of {rawP50:F1} ms. Composing an email alone takes {composeMs:F2} ms of
+            {stageP50:F1} ms per batch and a raw send's p50 of {rawP50:F1} ms. Composing an email alone takes {composeMs:F2} ms of
             CPU on one thread.
 
             Conditions: {(sinkDelayMs > 0 ? $"the sink waits {sinkDelayMs} ms per DATA; " : "")}{messages} emails a round ({perConnection} for a connection per email), {connections} connections, warmed up first,

@@ -2,7 +2,7 @@ using Relay.Benchmarks;
 
 // Benchmarks compare Relay with the raw limits on the same machine, in the same run.
 // Usage: dotnet Relay.Benchmarks.dll translation [--messages N] [--concurrency C] [--apy URL] [--out FILE]
-//        dotnet Relay.Benchmarks.dll delivery [--messages N] [--connections C] [--recipients R] [--sink-delay-ms D] [--smtp-host H] [--smtp-port P] [--out FILE]
+//        dotnet Relay.Benchmarks.dll delivery [--messages N] [--connections C] [--recipients R] [--batch-size B] [--sink-delay-ms D] [--smtp-host H] [--smtp-port P] [--out FILE]
 var scenario = args.FirstOrDefault() ?? "translation";
 string Option(string name, string fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
@@ -18,6 +18,7 @@ return scenario switch
         messages: int.Parse(Option("--messages", "2000")),
         connections: int.Parse(Option("--connections", "4")),
         perMessage: int.Parse(Option("--recipients", "20")),
+        batchSize: int.Parse(Option("--batch-size", "0")),
         sinkDelayMs: int.Parse(Option("--sink-delay-ms", "0")),
         smtpHost: Option("--smtp-host", "127.0.0.1"),
         smtpPort: int.Parse(Option("--smtp-port", "2525")),
@@ -28,6 +29,6 @@ return scenario switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: Relay.Benchmarks translation [--messages N] [--concurrency C] [--apy URL] [--out FILE]");
-    Console.Error.WriteLine("       Relay.Benchmarks delivery [--messages N] [--connections C] [--recipients R] [--sink-delay-ms D] [--smtp-host H] [--smtp-port P] [--out FILE]");
+    Console.Error.WriteLine("       Relay.Benchmarks delivery [--messages N] [--connections C] [--recipients R] [--batch-size B] [--sink-delay-ms D] [--smtp-host H] [--smtp-port P] [--out FILE]");
     return 2;
 }

@@ -51,7 +51,7 @@ public class BounceMailboxTests : IAsyncLifetime
     private Task<WorkerHarness> StartAsync() => WorkerHarness.StartAsync(_database,
         bus =>
         {
-            bus.AddConsumer<DeliverMessageConsumer>();
+            bus.AddConsumer<DeliverMessageConsumer, DeliverMessageConsumerDefinition>();
             bus.AddConsumer<TellCoordinatorsConsumer>();
         },
         (services, _) => services.AddEmailDelivery(),

@@ -16,10 +16,10 @@ public class DeliveryStageTests : IAsyncLifetime
     public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync();
     public async Task DisposeAsync() => await _database.DisposeAsync();
 
-    private Task<WorkerHarness> StartAsync(int smtpPort, int perDomainPerMinute = 60) => WorkerHarness.StartAsync(_database,
+    private Task<WorkerHarness> StartAsync(int smtpPort, int perDomainPerMinute = 60, int batchSize = 8, string batchWait = "00:00:00.05") => WorkerHarness.StartAsync(_database,
         bus =>
         {
-            bus.AddConsumer<DeliverMessageConsumer>();
+            bus.AddConsumer<DeliverMessageConsumer, DeliverMessageConsumerDefinition>();
             bus.AddConsumer<SenderSummaryConsumer>();
         },
         (services, _) => services.AddEmailDelivery(),
@@ -28,6 +28,8 @@ public class DeliveryStageTests : IAsyncLifetime
         {
             ["Smtp:Port"] = smtpPort.ToString(), ["Smtp:Host"] = "127.0.0.1", ["Delivery:ScanInterval"] = "01:00:00",
             ["Delivery:PerDomainPerMinute"] = perDomainPerMinute.ToString(),
+            // A batch is handed over when it is full, or after the wait (the batch tests fill theirs and wait long).
+            ["Delivery:BatchSize"] = batchSize.ToString(), ["Delivery:BatchWait"] = batchWait,
         });
 
     private async Task<(SolidarityMessage Message, Union Spanish, Union English)> ApprovedAsync()
@@ -230,5 +232,128 @@ public class DeliveryStageTests : IAsyncLifetime
         await Task.Delay(300);
         foreach (var union in unions)
             Assert.Single(await Maildev.EmailsToAsync(union.Email));
+    }
+
+    /// <summary>Approved messages to one union each (a union of its own), as most of Relay's messages are.</summary>
+    private async Task<List<(SolidarityMessage Message, Union Recipient)>> ToOneUnionEachAsync(int count)
+    {
+        await using var db = _database.Open();
+        var sender = await db.AddUnionAsync("International Miners' Coordination", "en");
+        var messages = new List<(SolidarityMessage, Union)>();
+        for (var i = 0; i < count; i++)
+        {
+            var recipient = await db.AddUnionAsync($"Sindicato {i}", "es");
+            messages.Add((await db.AddMessageAsync(sender, [recipient], MessageStatus.Approved), recipient));
+        }
+        return messages;
+    }
+
+    private async Task<int> MessageDeliveredEventsAsync(Guid messageId)
+    {
+        await using var db = _database.Open();
+        var events = await db.Outbox.Where(e => e.EventType == typeof(MessageDelivered).FullName).Select(e => e.Payload).ToListAsync();
+        return events.Count(e => e.Contains(messageId.ToString(), StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task A_batch_of_messages_is_delivered_once_each_even_with_an_event_twice_in_it_and_a_replay_sends_nothing_more()
+    {
+        var messages = await ToOneUnionEachAsync(4);
+        // Five events, one of them twice (a replay arriving in the same batch): a batch of five.
+        await using var worker = await StartAsync(LocalServices.SmtpPort, perDomainPerMinute: 0, batchSize: 5, batchWait: "00:00:05");
+        var events = messages.Select(m => new MessageApproved(m.Message.Id, "rules")).Append(new MessageApproved(messages[0].Message.Id, "rules")).ToList();
+
+        await worker.ConsumeTogetherAsync(events);
+
+        var batches = await worker.Bus.GetConsumerHarness<DeliverMessageConsumer>().Consumed.Recorded<Batch<MessageApproved>>();
+        Assert.Equal(5, Assert.Single(batches).Context.Message.Length);
+        Assert.DoesNotContain(await worker.Bus.Consumed.Recorded<MessageApproved>(), m => m.Exception is not null);
+        foreach (var (_, recipient) in messages)
+            Assert.Single(await Maildev.WaitForAsync(recipient.Email));
+        await using (var db = _database.Open())
+        {
+            var ids = messages.Select(m => m.Message.Id).ToList();
+            var stored = await db.Messages.Include(m => m.Deliveries).Where(m => ids.Contains(m.Id)).ToListAsync();
+            Assert.All(stored, m =>
+            {
+                Assert.Equal(MessageStatus.Delivered, m.Status);
+                Assert.Equal((DeliveryStatus.Sent, 1), (Assert.Single(m.Deliveries).Status, m.Deliveries[0].Attempts));
+            });
+        }
+        foreach (var (message, _) in messages)
+            Assert.Equal(1, await MessageDeliveredEventsAsync(message.Id));
+
+        // The whole batch again (a redelivery after a lost acknowledgement): nothing more goes out.
+        await worker.ConsumeTogetherAsync(events);
+        await Task.Delay(300);
+        foreach (var (message, recipient) in messages)
+        {
+            Assert.Single(await Maildev.EmailsToAsync(recipient.Email));
+            Assert.Equal(1, await MessageDeliveredEventsAsync(message.Id));
+        }
+        await worker.DispatchOutboxAsync();
+        foreach (var (message, _) in messages)
+            Assert.True(await worker.Bus.WasPublishedAsync<MessageDelivered>(m => m.Context.Message.MessageId == message.Id && m.Context.Message.Sent == 1));
+    }
+
+    [Fact]
+    public async Task A_batch_naming_a_message_that_is_not_in_the_database_delivers_the_others_then_fails_naming_it()
+    {
+        var messages = await ToOneUnionEachAsync(2);
+        var unknown = Guid.NewGuid();
+        await using var worker = await StartAsync(LocalServices.SmtpPort, perDomainPerMinute: 0, batchSize: 3, batchWait: "00:00:05");
+
+        var ids = await worker.ConsumeTogetherAsync(messages.Select(m => new MessageApproved(m.Message.Id, "rules"))
+            .Append(new MessageApproved(unknown, "rules")));
+
+        // The batch failed as a whole, so each of its events did (in the service, after the endpoint's
+        // retries, they go to the _error queue together), with an exception naming the missing message.
+        var consumed = (await worker.Bus.Consumed.Recorded<MessageApproved>()).Where(m => ids.Contains(m.Context.MessageId!.Value)).ToList();
+        Assert.Equal(3, consumed.Count);
+        Assert.All(consumed, m => Assert.Contains(unknown.ToString(), m.Exception?.Message));
+        foreach (var (_, recipient) in messages)
+            Assert.Single(await Maildev.WaitForAsync(recipient.Email));
+        await using var db = _database.Open();
+        var known = messages.Select(m => m.Message.Id).ToList();
+        Assert.All(await db.Messages.Where(m => known.Contains(m.Id)).ToListAsync(), m => Assert.Equal(MessageStatus.Delivered, m.Status));
+    }
+
+    [Fact]
+    public async Task Two_workers_racing_over_the_same_batch_send_each_email_once_and_settle_each_message_once()
+    {
+        await using var worker = await StartAsync(LocalServices.SmtpPort, perDomainPerMinute: 0);
+        var messages = await ToOneUnionEachAsync(6);
+        var ids = messages.Select(m => m.Message.Id).ToList();
+
+        // As the campaign test above: the one that loses the race to create the deliveries retries, as
+        // the endpoint would; the one that settles second finds the messages settled already.
+        async Task WorkerAsync()
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                await using var scope = worker.Services.CreateAsyncScope();
+                try
+                {
+                    await scope.ServiceProvider.GetRequiredService<DeliveryStage>().RunAsync(ids, CancellationToken.None);
+                    return;
+                }
+                catch (DbUpdateException) when (attempt < 3) { }
+            }
+        }
+        await Task.WhenAll(WorkerAsync(), WorkerAsync());
+
+        await using var db = _database.Open();
+        var stored = await db.Messages.Include(m => m.Deliveries).Where(m => ids.Contains(m.Id)).ToListAsync();
+        Assert.All(stored, m =>
+        {
+            Assert.Equal(MessageStatus.Delivered, m.Status);
+            Assert.Equal((DeliveryStatus.Sent, 1), (Assert.Single(m.Deliveries).Status, m.Deliveries[0].Attempts));
+        });
+        await Task.Delay(300);
+        foreach (var (message, recipient) in messages)
+        {
+            Assert.Single(await Maildev.EmailsToAsync(recipient.Email));
+            Assert.Equal(1, await MessageDeliveredEventsAsync(message.Id));
+        }
     }
 }

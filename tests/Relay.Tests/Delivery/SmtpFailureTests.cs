@@ -20,7 +20,7 @@ public class SmtpFailureTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private Task<WorkerHarness> StartAsync(TestDatabase database) => WorkerHarness.StartAsync(database,
-        bus => bus.AddConsumer<DeliverMessageConsumer>(), (services, _) => services.AddEmailDelivery(),
+        bus => bus.AddConsumer<DeliverMessageConsumer, DeliverMessageConsumerDefinition>(), (services, _) => services.AddEmailDelivery(),
         // The scheduler runs only when a test calls it.
         new()
         {

@@ -97,4 +97,30 @@ public class StorageTests
         UpdatedAt = DateTime.UtcNow,
         Recipients = [new MessageRecipient { UnionId = recipient.Id }],
     };
+
+    [Fact]
+    public async Task Every_SQLite_connection_has_the_settings_a_pooled_one_reused_included()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var handles = new List<object>();
+        for (var use = 0; use < 3; use++)
+        {
+            // A context per use, as a service scope has: the pool hands the same SQLite connection back.
+            await using var db = database.Open();
+            await db.Database.OpenConnectionAsync();
+            var connection = (Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection();
+            handles.Add(connection.Handle!);
+            async Task<string> PragmaAsync(string name)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"PRAGMA {name}";
+                return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+            }
+            Assert.Equal("wal", await PragmaAsync("journal_mode"));
+            Assert.Equal("1", await PragmaAsync("synchronous")); // NORMAL
+            Assert.Equal("10000", await PragmaAsync("busy_timeout"));
+            Assert.Equal("1", await PragmaAsync("foreign_keys"));
+        }
+        Assert.Single(handles.Distinct());
+    }
 }

@@ -65,6 +65,25 @@ public sealed class WorkerHarness : IAsyncDisposable
         Assert.True(await Bus.WasConsumedAsync<T>(c => c.Context.MessageId == id), $"{typeof(T).Name} was not consumed within 60 s");
     }
 
+    /// <summary>
+    /// Publishes events one after the other without waiting in between, so that a batch consumer
+    /// takes them together, then waits until each has been consumed (or failed). Returns the
+    /// bus's message id of each, in order.
+    /// </summary>
+    public async Task<List<Guid>> ConsumeTogetherAsync<T>(IEnumerable<T> messages) where T : class
+    {
+        var ids = new List<Guid>();
+        foreach (var message in messages)
+        {
+            var id = NewId.NextGuid();
+            await Bus.Bus.Publish(message, context => context.MessageId = id);
+            ids.Add(id);
+        }
+        foreach (var id in ids)
+            Assert.True(await Bus.WasConsumedAsync<T>(c => c.Context.MessageId == id), $"{typeof(T).Name} {id} was not consumed within 60 s");
+        return ids;
+    }
+
     public async ValueTask DisposeAsync()
     {
         // Bounded, so that a consumer stuck on a service cannot hold the whole test run; started on
