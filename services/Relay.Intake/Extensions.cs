@@ -45,6 +45,7 @@ public static class Extensions
             o.Conventions.AllowAnonymousToPage("/Review/SignIn");
         });
         builder.Services.AddScoped<Review.ReviewDesk>();
+        builder.Services.AddScoped<MessageSubmission>();
         // Escape markup, not languages: by default Razor turns every non-ASCII letter into an entity,
         // which bloats Cyrillic or Arabic pages several times over.
         builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>

@@ -9,6 +9,9 @@ public sealed class Validation
 
     public bool IsValid => _errors.Count == 0;
 
+    /// <summary>The errors by field, for a form that shows each next to its field.</summary>
+    public IReadOnlyDictionary<string, List<string>> Errors => _errors;
+
     public Validation Add(string field, string error)
     {
         if (!_errors.TryGetValue(field, out var list))

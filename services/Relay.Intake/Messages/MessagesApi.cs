@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -27,62 +28,14 @@ public static class MessagesApi
     /// </summary>
     private static async Task<Results<AcceptedAtRoute<MessageAccepted>, Accepted<MessageAccepted>, ValidationProblem>> SubmitAsync(
         SubmitMessageRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        ClaimsPrincipal user, RelayDb db, IOptions<IntakeOptions> options, CancellationToken cancellationToken)
-    {
-        var sender = user.UnionId()!.Value;
-        if (idempotencyKey is not null && await FindByIdempotencyKey(db, sender, idempotencyKey, cancellationToken) is { } earlier)
-            return Accepted(earlier);
-
-        var validation = request.Validate(options.Value);
-        if (idempotencyKey is { Length: > 200 })
-            validation.Add("Idempotency-Key", "The Idempotency-Key header is longer than 200 characters.");
-        if (!validation.IsValid)
-            return validation.Problem();
-
-        var recipients = request.RecipientIds;
-        var known = await db.Unions.Where(u => recipients.Contains(u.Id)).Select(u => u.Id).ToListAsync(cancellationToken);
-        foreach (var unknown in recipients.Except(known))
-            validation.Add("recipients", $"There is no union {unknown} in the directory.");
-        if (!validation.IsValid)
-            return validation.Problem();
-
-        var now = DateTime.UtcNow;
-        var message = new SolidarityMessage
+        ClaimsPrincipal user, MessageSubmission submission, CancellationToken cancellationToken) =>
+        await submission.SubmitAsync(user.UnionId()!.Value, request, idempotencyKey, cancellationToken) switch
         {
-            Id = Guid.NewGuid(),
-            SenderUnionId = sender,
-            Title = request.Title!.Trim(),
-            Body = request.Body!.Replace("\r\n", "\n").Trim(),
-            Language = request.Language is null ? null : LanguageTags.Normalize(request.Language),
-            Author = request.Author?.Trim(),
-            Publish = request.Publish ?? false,
-            IdempotencyKey = idempotencyKey,
-            ReceivedAt = now,
-            UpdatedAt = now,
-            Recipients = recipients.Select(r => new MessageRecipient { UnionId = r }).ToList(),
+            SubmissionResult.Accepted accepted => TypedResults.Accepted($"/api/messages/{accepted.Message.Id}",
+                new MessageAccepted(accepted.Message.Id, accepted.Message.Status)),
+            SubmissionResult.Invalid invalid => invalid.Validation.Problem(),
+            _ => throw new UnreachableException(),
         };
-        db.Messages.Add(message);
-        db.Enqueue(new MessageSubmitted(message.Id, sender, recipients, message.Language, now));
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException) when (idempotencyKey is not null)
-        {
-            // The same key raced in from a second request: answer with the message that won.
-            db.ChangeTracker.Clear();
-            if (await FindByIdempotencyKey(db, sender, idempotencyKey, cancellationToken) is { } winner)
-                return Accepted(winner);
-            throw;
-        }
-        return Accepted(message);
-    }
-
-    private static Task<SolidarityMessage?> FindByIdempotencyKey(RelayDb db, Guid sender, string key, CancellationToken cancellationToken) =>
-        db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.SenderUnionId == sender && m.IdempotencyKey == key, cancellationToken);
-
-    private static Accepted<MessageAccepted> Accepted(SolidarityMessage message) =>
-        TypedResults.Accepted($"/api/messages/{message.Id}", new MessageAccepted(message.Id, message.Status));
 
     /// <summary>Its sender or a coordinator sees the message; anyone else is told it does not exist.</summary>
     private static async Task<Results<Ok<MessageStatusView>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, RelayDb db, CancellationToken cancellationToken)
