@@ -29,20 +29,34 @@ public static class Extensions
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
+            })
+            .AddCookie(UnionSession.Scheme, o =>
+            {
+                o.LoginPath = "/write/sign-in";
+                o.AccessDeniedPath = "/write/sign-in";
+                o.Cookie.Name = "relay_union";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
             });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.ReviewDesk, p => p.AddAuthenticationSchemes(ReviewSession.Scheme).RequireRole(Roles.Coordinator))
+            .AddPolicy(Policies.UnionForm, p => p.AddAuthenticationSchemes(UnionSession.Scheme).RequireRole(Roles.Union))
             .AddPolicy(Policies.Coordinator, p => p.RequireRole(Roles.Coordinator))
             .AddPolicy(Policies.Union, p => p.RequireRole(Roles.Union))
             .AddPolicy(Policies.UnionOrCoordinator, p => p.RequireRole(Roles.Union, Roles.Coordinator));
         builder.Services.AddHostedService<CoordinatorKeyBootstrap>();
 
-        // The review desk's pages need a signed-in coordinator, except the sign-in page; their forms
-        // carry antiforgery tokens, which Razor Pages check on every POST.
+        // The review desk's pages need a signed-in coordinator, and the unions' form a signed-in union,
+        // except the sign-in pages; their forms carry antiforgery tokens, which Razor Pages check on every POST.
         builder.Services.AddRazorPages(o =>
         {
             o.Conventions.AuthorizeFolder("/Review", Policies.ReviewDesk);
             o.Conventions.AllowAnonymousToPage("/Review/SignIn");
+            o.Conventions.AuthorizeFolder("/Write", Policies.UnionForm);
+            o.Conventions.AllowAnonymousToPage("/Write/SignIn");
         });
         builder.Services.AddScoped<Review.ReviewDesk>();
         builder.Services.AddScoped<MessageSubmission>();

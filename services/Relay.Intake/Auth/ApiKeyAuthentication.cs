@@ -20,12 +20,20 @@ public static class Policies
     public const string UnionOrCoordinator = "union-or-coordinator";
     /// <summary>A coordinator signed in to the review desk (its session cookie).</summary>
     public const string ReviewDesk = "review-desk";
+    /// <summary>A union signed in to the submission form (its session cookie).</summary>
+    public const string UnionForm = "union-form";
 }
 
 /// <summary>The review desk's session: the coordinator key once, then a cookie.</summary>
 public static class ReviewSession
 {
     public const string Scheme = "ReviewDesk";
+}
+
+/// <summary>The unions' submission form's session: the union's API key once, then a cookie.</summary>
+public static class UnionSession
+{
+    public const string Scheme = "UnionSession";
 }
 
 /// <summary>
