@@ -189,6 +189,10 @@ public partial class UnionFormTests(RelayApplication app) : IClassFixture<RelayA
         Assert.Contains("value=\"Direção nacional\"", shown);
         Assert.Contains("value=\"not a language\"", shown);
         Assert.DoesNotContain("lang=\"not a language\"", shown);
+
+        var unknown = await PostFormAsync(browser, "/write", Letter(page, Guid.NewGuid()));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("id=\"recipients-error\">There is no union", await unknown.Content.ReadAsStringAsync());
         await using var db = app.OpenDb();
         Assert.False(await db.Messages.AnyAsync(m => m.SenderUnionId == sender));
     }
