@@ -45,11 +45,7 @@ public sealed class ScreeningStage(RelayDb db, BlocklistFiles blocklists, Screen
                 break;
         }
         // The rules' decisions are in the audit log beside the coordinators'.
-        db.AuditLog.Add(new AuditEntry
-        {
-            Id = Guid.NewGuid(), At = message.UpdatedAt, Actor = "rules", Action = message.ModerationDecision, MessageId = message.Id,
-            Reason = result.Reasons.Count == 0 ? null : string.Join("; ", result.Reasons),
-        });
+        db.Audit("rules", message.ModerationDecision, message.Id, reason: result.Reasons.Count == 0 ? null : string.Join("; ", result.Reasons));
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("Message {MessageId}: {Decision} {Reasons}", messageId, message.ModerationDecision, string.Join("; ", result.Reasons));
     }

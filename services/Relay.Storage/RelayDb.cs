@@ -21,6 +21,13 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
     /// <summary>Records an event in the outbox; it is published after the surrounding SaveChanges commits.</summary>
     public void Enqueue<T>(T @event) where T : class => Outbox.Add(OutboxEvents.Create(@event));
 
+    /// <summary>Records an act in the audit log; it is written with the surrounding SaveChanges, so with the act itself.</summary>
+    public void Audit(string actor, string action, Guid messageId, string? detail = null, string? reason = null) =>
+        AuditLog.Add(new AuditEntry
+        {
+            Id = Guid.NewGuid(), At = DateTime.UtcNow, Actor = actor, Action = action, MessageId = messageId, Detail = detail, Reason = reason,
+        });
+
     public override async Task<int> SaveChangesAsync(CancellationToken cancellationToken = default)
     {
         var hasEvents = ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added);

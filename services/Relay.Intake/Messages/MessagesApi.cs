@@ -73,11 +73,8 @@ public static class MessagesApi
                 detail: $"Message {id} is {message.Status}; its translations can no longer change.");
 
         var translation = message.Translations.FirstOrDefault(t => t.Language == language);
-        db.AuditLog.Add(new AuditEntry
-        {
-            Id = Guid.NewGuid(), At = DateTime.UtcNow, Actor = ReviewApi.Actor(user), Action = AuditAction.EditTranslation, MessageId = id,
-            Detail = $"{language} translation: {(translation is null ? "supplied" : "replaced")} over the API",
-        });
+        db.Audit(ReviewApi.Actor(user), AuditAction.EditTranslation, id,
+            $"{language} translation: {(translation is null ? "supplied" : "replaced")} over the API");
         if (translation is null)
             message.Translations.Add(translation = new Translation
             {

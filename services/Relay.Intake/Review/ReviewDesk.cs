@@ -41,7 +41,7 @@ public sealed class ReviewDesk(RelayDb db)
             if ((RefuseUnlessHeld(message) ?? Correct(message, actor, edits)) is { } refused)
                 return refused;
             (message.Status, message.ModerationDecision, message.DecidedBy) = (MessageStatus.Approved, "approve", actor);
-            Audit(message, actor, AuditAction.Approve, null, null);
+            db.Audit(actor, AuditAction.Approve, message.Id);
             db.Enqueue(new MessageApproved(message.Id, actor));
             return null;
         });
@@ -57,7 +57,7 @@ public sealed class ReviewDesk(RelayDb db)
             var why = reason!.Trim();
             (message.Status, message.ModerationDecision, message.DecidedBy) = (MessageStatus.Rejected, "reject", actor);
             message.ModerationReasons = [.. message.ModerationReasons, "coordinator: " + why];
-            Audit(message, actor, AuditAction.Reject, null, why);
+            db.Audit(actor, AuditAction.Reject, message.Id, reason: why);
             db.Enqueue(new MessageRejected(message.Id, why, actor));
             return null;
         });
@@ -72,7 +72,7 @@ public sealed class ReviewDesk(RelayDb db)
             if (message.PublishedAt is null)
                 return new ReviewResult.Refused(409, "Not published.", $"Message {message.Id} is not on the public site.");
             (message.TakenDownAt, message.TakedownReason) = (DateTime.UtcNow, reason!.Trim());
-            Audit(message, actor, AuditAction.Takedown, message.PublicationUrl, message.TakedownReason);
+            db.Audit(actor, AuditAction.Takedown, message.Id, message.PublicationUrl, message.TakedownReason);
             return null;
         });
 
@@ -116,16 +116,10 @@ public sealed class ReviewDesk(RelayDb db)
                 continue;
             (translation.Title, translation.Body) = (edit.Title.Trim(), TranslationCorrection.Normalise(edit.Body));
             (translation.Origin, translation.Provider, translation.Path, translation.At) = (TranslationOrigin.Human, actor, null, DateTime.UtcNow);
-            Audit(message, actor, AuditAction.EditTranslation, $"{edit.Language} translation: {string.Join(" and ", changed)}", null);
+            db.Audit(actor, AuditAction.EditTranslation, message.Id, $"{edit.Language} translation: {string.Join(" and ", changed)}");
         }
         return null;
     }
-
-    private void Audit(SolidarityMessage message, string actor, string action, string? detail, string? reason) =>
-        db.AuditLog.Add(new AuditEntry
-        {
-            Id = Guid.NewGuid(), At = DateTime.UtcNow, Actor = actor, Action = action, MessageId = message.Id, Detail = detail, Reason = reason,
-        });
 }
 
 /// <summary>What a correction changes, as pure functions: line endings from a browser's textarea are not a change.</summary>
