@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Relay.Intake.Auth;
 using Relay.ServiceDefaults;
 
@@ -19,28 +20,8 @@ public static class Extensions
 
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
-            .AddCookie(ReviewSession.Scheme, o =>
-            {
-                o.LoginPath = "/review/sign-in";
-                o.AccessDeniedPath = "/review/sign-in";
-                o.Cookie.Name = "relay_review";
-                o.Cookie.HttpOnly = true;
-                o.Cookie.SameSite = SameSiteMode.Strict;
-                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
-                o.SlidingExpiration = true;
-            })
-            .AddCookie(UnionSession.Scheme, o =>
-            {
-                o.LoginPath = "/write/sign-in";
-                o.AccessDeniedPath = "/write/sign-in";
-                o.Cookie.Name = "relay_union";
-                o.Cookie.HttpOnly = true;
-                o.Cookie.SameSite = SameSiteMode.Strict;
-                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
-                o.SlidingExpiration = true;
-            });
+            .AddCookie(ReviewSession.Scheme, Session("/review/sign-in", "relay_review"))
+            .AddCookie(UnionSession.Scheme, Session("/write/sign-in", "relay_union"));
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.ReviewDesk, p => p.AddAuthenticationSchemes(ReviewSession.Scheme).RequireRole(Roles.Coordinator))
             .AddPolicy(Policies.UnionForm, p => p.AddAuthenticationSchemes(UnionSession.Scheme).RequireRole(Roles.Union))
@@ -68,4 +49,17 @@ public static class Extensions
         builder.Services.AddRecipientLinks();
         return builder;
     }
+
+    /// <summary>A page session after a key was given once: HttpOnly, SameSite=Strict, 8 hours sliding.</summary>
+    private static Action<CookieAuthenticationOptions> Session(string signInPath, string cookieName) => o =>
+    {
+        o.LoginPath = signInPath;
+        o.AccessDeniedPath = signInPath;
+        o.Cookie.Name = cookieName;
+        o.Cookie.HttpOnly = true;
+        o.Cookie.SameSite = SameSiteMode.Strict;
+        o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        o.ExpireTimeSpan = TimeSpan.FromHours(8);
+        o.SlidingExpiration = true;
+    };
 }

@@ -62,9 +62,12 @@ public sealed class ApiKeyAuthentication(
             .FirstOrDefaultAsync(Context.RequestAborted);
         return union is null
             ? AuthenticateResult.Fail("Unknown API key.")
-            : Success(new Claim(ClaimTypes.Role, Roles.Union), new Claim(ClaimTypes.Name, union.Name),
-                new Claim(UnionIdClaim, union.Id.ToString()));
+            : Success(UnionClaims(union.Id, union.Name));
     }
+
+    /// <summary>What a union is known by, whether it calls the API with its key or signed in to the form.</summary>
+    public static Claim[] UnionClaims(Guid id, string name) =>
+        [new Claim(ClaimTypes.Role, Roles.Union), new Claim(ClaimTypes.Name, name), new Claim(UnionIdClaim, id.ToString())];
 
     private AuthenticateResult Success(params Claim[] claims) =>
         AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));

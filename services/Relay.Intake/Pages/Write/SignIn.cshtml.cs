@@ -33,11 +33,7 @@ public class SignInModel(RelayDb db, ILogger<SignInModel> logger) : PageModel
             Error = "That is not a union's API key.";
             return Page();
         }
-        var identity = new ClaimsIdentity([
-            new Claim(ClaimTypes.Name, union.Name),
-            new Claim(ClaimTypes.Role, Roles.Union),
-            new Claim(ApiKeyAuthentication.UnionIdClaim, union.Id.ToString()),
-        ], UnionSession.Scheme);
+        var identity = new ClaimsIdentity(ApiKeyAuthentication.UnionClaims(union.Id, union.Name), UnionSession.Scheme);
         await HttpContext.SignInAsync(UnionSession.Scheme, new ClaimsPrincipal(identity));
         logger.LogInformation("Union form: {Union} signed in", union.Name);
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/write");
