@@ -1,4 +1,6 @@
+using Microsoft.EntityFrameworkCore;
 using MimeKit;
+using Relay.Storage;
 
 namespace Relay.Delivery;
 
@@ -28,5 +30,18 @@ public sealed class OnceOnlyMail(SmtpConnectionPool smtp, DkimSigning dkim)
             await release();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Tells a message's sender once how it ended (who received it, or why it was rejected): the
+    /// claim is the message's SummarySentAt.
+    /// </summary>
+    public Task<bool> SendToSenderAsync(RelayDb db, Guid messageId, Func<MimeMessage> compose, CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        return SendAsync(
+            ct => db.Messages.Where(m => m.Id == messageId && m.SummarySentAt == null).ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, now), ct),
+            () => db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, (DateTime?)null)),
+            compose, cancellationToken);
     }
 }

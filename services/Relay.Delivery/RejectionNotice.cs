@@ -48,16 +48,12 @@ public static class RejectionNotice
             Date = DateTimeOffset.UtcNow,
             Body = new TextPart("plain") { Text = text.ToString() },
         };
-        email.Headers.Add("Content-Language", words.Code);
-        email.From.Add(new MailboxAddress("Relay", options.FromAddress));
-        email.ReplyTo.Add(MailboxAddress.Parse(options.CoordinatorsAddress));
-        email.To.Add(new MailboxAddress(message.Sender.Name, message.Sender.Email));
-        email.Headers.Add("X-Relay-Message", message.Id.ToString());
+        SenderSummary.AddressToSender(email, message, options, words.Code);
         return email;
     }
 }
 
-/// <summary>Tells the sender once that its message was rejected, and why (the claim is the message's SummarySentAt).</summary>
+/// <summary>Tells the sender once that its message was rejected, and why.</summary>
 public sealed class RejectionNoticeConsumer(RelayDb db, OnceOnlyMail mail, IOptions<MailOptions> options, ILogger<RejectionNoticeConsumer> logger)
     : IConsumer<MessageRejected>
 {
@@ -69,11 +65,7 @@ public sealed class RejectionNoticeConsumer(RelayDb db, OnceOnlyMail mail, IOpti
         if (message.Status != MessageStatus.Rejected || message.SummarySentAt is not null)
             return;
 
-        var now = DateTime.UtcNow;
-        if (await mail.SendAsync(
-                ct => db.Messages.Where(m => m.Id == id && m.SummarySentAt == null).ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, now), ct),
-                () => db.Messages.Where(m => m.Id == id).ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, (DateTime?)null)),
-                () => RejectionNotice.Compose(message, context.Message, options.Value), context.CancellationToken))
+        if (await mail.SendToSenderAsync(db, id, () => RejectionNotice.Compose(message, context.Message, options.Value), context.CancellationToken))
             logger.LogInformation("Sender {Sender} told that message {MessageId} was rejected", message.Sender!.Name, id);
     }
 }

@@ -49,12 +49,18 @@ public static class SenderSummary
             Date = DateTimeOffset.UtcNow,
             Body = new TextPart("plain") { Text = text.ToString() },
         };
-        email.Headers.Add("Content-Language", words.Code);
+        AddressToSender(email, message, options, words.Code);
+        return email;
+    }
+
+    /// <summary>From Relay to the sending union, in a language, replies going to the coordinators.</summary>
+    public static void AddressToSender(MimeMessage email, SolidarityMessage message, MailOptions options, string language)
+    {
+        email.Headers.Add("Content-Language", language);
         email.From.Add(new MailboxAddress("Relay", options.FromAddress));
         email.ReplyTo.Add(MailboxAddress.Parse(options.CoordinatorsAddress));
         email.To.Add(new MailboxAddress(message.Sender!.Name, message.Sender.Email));
         email.Headers.Add("X-Relay-Message", message.Id.ToString());
-        return email;
     }
 
     private static string NameOf(SolidarityMessage message, Storage.Delivery d) =>
@@ -84,11 +90,7 @@ public sealed class SenderSummaryConsumer(RelayDb db, OnceOnlyMail mail, IOption
         if (message is null || message.SummarySentAt is not null || message.Deliveries.Any(d => !DeliveryStatus.IsFinal(d.Status)))
             return;
 
-        var now = DateTime.UtcNow;
-        if (await mail.SendAsync(
-                ct => db.Messages.Where(m => m.Id == id && m.SummarySentAt == null).ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, now), ct),
-                () => db.Messages.Where(m => m.Id == id).ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, (DateTime?)null)),
-                () => SenderSummary.Compose(message, options.Value), context.CancellationToken))
+        if (await mail.SendToSenderAsync(db, id, () => SenderSummary.Compose(message, options.Value), context.CancellationToken))
             logger.LogInformation("Summary of message {MessageId} sent to {Sender}", id, message.Sender!.Name);
     }
 }
