@@ -60,10 +60,11 @@ secrets() {
   grep -q '^RABBITMQ_PASSWORD=' "$STATE/secrets.env" || printf 'RABBITMQ_PASSWORD=%s\n' "$(random_secret 24)" >>"$STATE/secrets.env"
   grep -q '^LINK_SECRET=' "$STATE/secrets.env" || printf 'LINK_SECRET=%s\n' "$(random_secret 48)" >>"$STATE/secrets.env"
   grep -q '^IMAP_PASSWORD=' "$STATE/secrets.env" || printf 'IMAP_PASSWORD=%s\n' "$(random_secret 18)" >>"$STATE/secrets.env"
+  grep -q '^INTAKE_IMAP_PASSWORD=' "$STATE/secrets.env" || printf 'INTAKE_IMAP_PASSWORD=%s\n' "$(random_secret 18)" >>"$STATE/secrets.env"
   umask 022
   # shellcheck disable=SC1091
   . "$STATE/secrets.env"
-  export RABBITMQ_PASSWORD LINK_SECRET IMAP_PASSWORD
+  export RABBITMQ_PASSWORD LINK_SECRET IMAP_PASSWORD INTAKE_IMAP_PASSWORD
 }
 
 # --- processes --------------------------------------------------------------------------------
@@ -173,23 +174,35 @@ start_maildev() {
   wait_for "maildev" 30 curl -fsS "http://127.0.0.1:$MAILDEV_WEB_PORT/api/healthz"
 }
 
-# --- dovecot (the bounce mailbox the tests read over IMAP) ------------------------------------
+# --- dovecot (the bounce mailbox and the intake mailbox, read over IMAP) -----------------------
 
 IMAP_PORT=${IMAP_PORT:-1143}
 IMAP_USER=bounces@relay.test
+# The intake mailbox: unions write to relay+<union-slug>@relay.test, which a mail server files here.
+INTAKE_IMAP_USER=relay@relay.test
+
+dovecot_dir() { echo "/var/tmp/relay-dovecot-$(echo "$ROOT" | md5sum | cut -c1-8)"; }
+
+# dovecot reads its passwd-file at each login: rewriting it adds a mailbox to a running server too.
+dovecot_users() {
+  local dir
+  dir=$(dovecot_dir)
+  mkdir -p "$dir"
+  printf '%s:{PLAIN}%s\n' "$IMAP_USER" "$IMAP_PASSWORD" "$INTAKE_IMAP_USER" "$INTAKE_IMAP_PASSWORD" >"$dir/users"
+  chown dovecot:dovecot "$dir/users" && chmod 600 "$dir/users"
+}
 
 start_dovecot() {
-  if is_running dovecot; then return 0; fi
   [ -x /usr/sbin/dovecot ] || apt_install dovecot-imapd
   secrets
+  dovecot_users
+  if is_running dovecot; then return 0; fi
   # The mail processes run as the dovecot user, which must reach the Maildir: outside the clone,
   # which may sit in a private folder, like PostgreSQL's data.
   local dir
-  dir=/var/tmp/relay-dovecot-$(echo "$ROOT" | md5sum | cut -c1-8)
+  dir=$(dovecot_dir)
   mkdir -p "$dir/run" "$dir/state" "$dir/mail"
   chown dovecot:dovecot "$dir/mail"
-  printf '%s:{PLAIN}%s\n' "$IMAP_USER" "$IMAP_PASSWORD" >"$dir/users"
-  chown dovecot:dovecot "$dir/users" && chmod 600 "$dir/users"
   cat >"$dir/dovecot.conf" <<CONF
 protocols = imap
 listen = 127.0.0.1
