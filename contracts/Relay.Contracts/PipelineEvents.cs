@@ -15,17 +15,31 @@ public sealed class MustBeRoutedAttribute : Attribute;
 
 /// <summary>A union submitted a message and intake stored it. Consumed by the translation stage.</summary>
 /// <param name="MessageId">The solidarity message.</param>
-/// <param name="SenderUnionId">The union that sent it.</param>
+/// <param name="SenderUnionId">The union that sent it; null when a supporter did.</param>
 /// <param name="RecipientUnionIds">The unions of the directory it is addressed to.</param>
 /// <param name="Language">The language the sender stated (BCP-47), or null when it must be detected.</param>
 /// <param name="SubmittedAt">When intake accepted it.</param>
 [MustBeRouted]
 public record MessageSubmitted(
     Guid MessageId,
-    Guid SenderUnionId,
+    Guid? SenderUnionId,
     IReadOnlyList<Guid> RecipientUnionIds,
     string? Language,
     DateTime SubmittedAt);
+
+/// <summary>
+/// A message waits for its sender to confirm it (a supporter, or a union whose email could not be
+/// verified). Consumed by the email stage, which sends the confirmation link once.
+/// </summary>
+/// <param name="MessageId">The solidarity message, in status awaiting_confirmation.</param>
+[MustBeRouted]
+public record ConfirmationRequested(Guid MessageId);
+
+/// <summary>A union asked for a sign-in link to the unions' form. Consumed by the email stage, which sends it to the union's registered address.</summary>
+/// <param name="UnionId">The union.</param>
+/// <param name="IssuedAt">When the link was issued; it expires a set time after, and signs in once.</param>
+[MustBeRouted]
+public record SignInLinkRequested(Guid UnionId, DateTime IssuedAt);
 
 /// <summary>Every language the message needs has a translation. Consumed by the moderation stage.</summary>
 /// <param name="MessageId">The solidarity message.</param>

@@ -42,7 +42,7 @@ public sealed class DeliveryStage(
     {
         var ids = messageIds.Distinct().ToList();
         var found = await db.Messages
-            .Include(m => m.Sender)
+            .Include(m => m.Sender).Include(m => m.Supporter)
             .Include(m => m.Recipients).ThenInclude(r => r.Union)
             .Include(m => m.Translations)
             .Include(m => m.Deliveries)
@@ -394,7 +394,7 @@ public sealed class DeliveryStage(
             .OfType<Storage.Translation>()
             .Select(t => new EmailText(t.Language, t.Title, t.Body, t.Origin, t.Provider))
             .ToList();
-        return new EmailDraft(message.Id, recipient.Id, message.Sender!.Name, message.Sender.Email, message.Author,
+        return new EmailDraft(message.Id, recipient.Id, message.SenderName, message.SenderEmail ?? "", message.Author,
             recipient.Name, recipient.Email, translations,
             new EmailText(message.Language ?? "und", message.Title, message.Body),
             links.PreferencesUrl(mail.Value.PublicBaseUrl, recipient.Id));

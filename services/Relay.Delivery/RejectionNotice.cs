@@ -30,7 +30,7 @@ public static class RejectionNotice
 
     public static MimeMessage Compose(SolidarityMessage message, MessageRejected rejected, MailOptions options)
     {
-        var words = Texts.GetValueOrDefault(LanguageTags.Primary(message.Sender!.PreferredLanguage)) ?? Texts["en"];
+        var words = Texts.GetValueOrDefault(LanguageTags.Primary(message.SenderLanguage)) ?? Texts["en"];
         var text = new StringBuilder()
             .Append(words.NotSent(message.Title)).Append("\n\n")
             .Append(words.Why).Append('\n');
@@ -60,12 +60,12 @@ public sealed class RejectionNoticeConsumer(RelayDb db, OnceOnlyMail mail, IOpti
     public async Task Consume(ConsumeContext<MessageRejected> context)
     {
         var id = context.Message.MessageId;
-        var message = await db.Messages.AsNoTracking().Include(m => m.Sender).FirstOrDefaultAsync(m => m.Id == id, context.CancellationToken)
+        var message = await db.Messages.AsNoTracking().Include(m => m.Sender).Include(m => m.Supporter).FirstOrDefaultAsync(m => m.Id == id, context.CancellationToken)
             ?? throw new InvalidOperationException($"Message {id} is not in the database.");
         if (message.Status != MessageStatus.Rejected || message.SummarySentAt is not null)
             return;
 
         if (await mail.SendToSenderAsync(db, id, () => RejectionNotice.Compose(message, context.Message, options.Value), context.CancellationToken))
-            logger.LogInformation("Sender {Sender} told that message {MessageId} was rejected", message.Sender!.Name, id);
+            logger.LogInformation("Sender {Sender} told that message {MessageId} was rejected", message.SenderName, id);
     }
 }

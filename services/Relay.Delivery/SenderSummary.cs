@@ -21,7 +21,7 @@ public static class SenderSummary
         var sent = deliveries.Where(d => d.Status == DeliveryStatus.Sent).ToList();
         var missed = deliveries.Where(d => d.Status != DeliveryStatus.Sent).ToList();
 
-        var words = SummaryText.For(message.Sender!.PreferredLanguage);
+        var words = SummaryText.For(message.SenderLanguage);
         var text = new StringBuilder();
         text.Append(words.Reached(message.Title, sent.Count, deliveries.Count)).Append("\n\n");
         if (sent.Count > 0)
@@ -59,7 +59,7 @@ public static class SenderSummary
         email.Headers.Add("Content-Language", language);
         email.From.Add(new MailboxAddress("Relay", options.FromAddress));
         email.ReplyTo.Add(MailboxAddress.Parse(options.CoordinatorsAddress));
-        email.To.Add(new MailboxAddress(message.Sender!.Name, message.Sender.Email));
+        email.To.Add(new MailboxAddress(message.SenderName, message.SenderEmail ?? throw new InvalidOperationException($"Message {message.Id} has no sender address (load its Sender or Supporter).")));
         email.Headers.Add("X-Relay-Message", message.Id.ToString());
     }
 
@@ -82,7 +82,7 @@ public sealed class SenderSummaryConsumer(RelayDb db, OnceOnlyMail mail, IOption
     {
         var id = context.Message.MessageId;
         var message = await db.Messages.AsNoTracking()
-            .Include(m => m.Sender)
+            .Include(m => m.Sender).Include(m => m.Supporter)
             .Include(m => m.Recipients).ThenInclude(r => r.Union)
             .Include(m => m.Deliveries)
             .AsSplitQuery()
@@ -91,6 +91,6 @@ public sealed class SenderSummaryConsumer(RelayDb db, OnceOnlyMail mail, IOption
             return;
 
         if (await mail.SendToSenderAsync(db, id, () => SenderSummary.Compose(message, options.Value), context.CancellationToken))
-            logger.LogInformation("Summary of message {MessageId} sent to {Sender}", id, message.Sender!.Name);
+            logger.LogInformation("Summary of message {MessageId} sent to {Sender}", id, message.SenderName);
     }
 }

@@ -16,6 +16,8 @@ public static class RuleCodes
     public const string Gibberish = "gibberish";
     public const string FirstMessage = "first-message";
     public const string RecipientReview = "recipient-review";
+    /// <summary>A supporter, not a union of the directory, sent it (their address confirmed, nothing more).</summary>
+    public const string UnverifiedSender = "unverified-sender";
     /// <summary>Set by the translation stage (<c>LanguageFlags</c>): the stated language is not the one the text is in.</summary>
     public const string LanguageMismatch = "language-mismatch";
     /// <summary>Set by the translation stage: the detector was too unsure of the language.</summary>
@@ -38,7 +40,7 @@ public class ModerationOptions
     /// Codes whose objection rejects the message (the sender is told why) instead of holding it.
     /// Default <c>script</c>: active markup is never a letter of solidarity. Every other code holds by
     /// default: length, links, duplicate, rate, blocklist, markup, gibberish, first-message,
-    /// recipient-review, language-mismatch, language-uncertain, and the optional services' content-safety
+    /// recipient-review, unverified-sender, language-mismatch, language-uncertain, and the optional services' content-safety
     /// and akismet. What only a translation contains holds at most: the sender did not write it; nor
     /// does a service's failure to answer reject.
     /// </summary>

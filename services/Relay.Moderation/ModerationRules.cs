@@ -45,6 +45,8 @@ public sealed record MessageFacts
     /// <summary>The sender's other messages that were approved (counted up to <see cref="ModerationOptions.HoldFirstMessages"/>).</summary>
     public int ApprovedEarlier { get; init; }
     public IReadOnlyList<RecipientFacts> Recipients { get; init; } = [];
+    /// <summary>A supporter sent it through the supporters' form or by email: a person who confirmed their address, not a union coordinators added.</summary>
+    public bool FromSupporter { get; init; }
     /// <summary>The translation stage's doubts about the language ("language-mismatch: …"), objections as they stand.</summary>
     public IReadOnlyList<string> LanguageFlags { get; init; } = [];
 }
@@ -101,6 +103,7 @@ public static partial class ModerationRules
             .. Rate(facts, options),
             .. FirstMessages(facts, options),
             .. RecipientReview(facts),
+            .. UnverifiedSender(facts),
             .. (services ?? []).Select(s => new Objection(s.Code, s.Reason, s.HoldsAtMost, s.Rejects)),
         ];
         var counted = objections.Select(o => (o.Line, Action: ActionOf(o, options))).Where(o => o.Action != RuleAction.Off).ToList();
@@ -258,6 +261,12 @@ public static partial class ModerationRules
             yield return new(RuleCodes.FirstMessage, facts.ApprovedEarlier == 0
                 ? "no message from this union has been approved yet; a coordinator reads its first"
                 : $"{facts.ApprovedEarlier} of this union's messages approved so far; a coordinator reads its first {options.HoldFirstMessages}");
+    }
+
+    private static IEnumerable<Objection> UnverifiedSender(MessageFacts facts)
+    {
+        if (facts.FromSupporter)
+            yield return new(RuleCodes.UnverifiedSender, "a supporter wrote it, not a union of the directory: a coordinator reads it first");
     }
 
     private static IEnumerable<Objection> RecipientReview(MessageFacts facts) =>

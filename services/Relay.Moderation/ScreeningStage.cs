@@ -12,7 +12,7 @@ public sealed class ScreeningStage(RelayDb db, BlocklistFiles blocklists, Screen
 {
     public async Task RunAsync(Guid messageId, CancellationToken cancellationToken)
     {
-        var message = await db.Messages.Include(m => m.Translations).Include(m => m.Sender)
+        var message = await db.Messages.Include(m => m.Translations).Include(m => m.Sender).Include(m => m.Supporter)
             .FirstOrDefaultAsync(m => m.Id == messageId, cancellationToken)
             ?? throw new InvalidOperationException($"Message {messageId} is not in the database.");
         if (message.Status != MessageStatus.Translated)
@@ -62,14 +62,14 @@ public sealed class ScreeningStage(RelayDb db, BlocklistFiles blocklists, Screen
         var (hourAgo, dayAgo, windowStart) = (at.AddHours(-1), at.AddDays(-1), at - o.DuplicateWindow);
         var since = dayAgo < windowStart ? dayAgo : windowStart;
         var earlier = await db.Messages.AsNoTracking()
-            .Where(m => m.SenderUnionId == message.SenderUnionId && m.Id != message.Id && m.ReceivedAt > since && m.ReceivedAt <= at)
+            .Where(m => m.SenderUnionId == message.SenderUnionId && m.SupporterId == message.SupporterId && m.Id != message.Id && m.ReceivedAt > since && m.ReceivedAt <= at)
             .Select(m => new { m.ReceivedAt, m.Body, Recipients = m.Recipients.Select(r => r.UnionId).ToList() })
             .ToListAsync(cancellationToken);
         var recipients = await db.Recipients.AsNoTracking().Where(r => r.MessageId == message.Id)
             .Select(r => new { r.UnionId, r.Union!.Name, r.Union.ReviewIncoming })
             .ToListAsync(cancellationToken);
         var approved = await db.Messages
-            .Where(m => m.SenderUnionId == message.SenderUnionId && m.Id != message.Id && m.ModerationDecision == "approve")
+            .Where(m => m.SenderUnionId == message.SenderUnionId && m.SupporterId == message.SupporterId && m.Id != message.Id && m.ModerationDecision == "approve")
             .Take(o.HoldFirstMessages).CountAsync(cancellationToken);
 
         var lastDay = earlier.Where(m => m.ReceivedAt > dayAgo).ToList();
@@ -81,6 +81,7 @@ public sealed class ScreeningStage(RelayDb db, BlocklistFiles blocklists, Screen
             ApprovedEarlier = approved,
             Recipients = recipients.Select(r => new RecipientFacts(r.Name, lastDay.Count(m => m.Recipients.Contains(r.UnionId)), r.ReviewIncoming)).ToList(),
             LanguageFlags = message.LanguageFlags,
+            FromSupporter = message.FromSupporter,
         };
     }
 }

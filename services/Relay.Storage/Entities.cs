@@ -25,6 +25,10 @@ public class Union
     public DateTime? SuppressionNoticeSentAt { get; set; }
     /// <summary>It asked that every message sent to it is read by a coordinator first (moderation holds them all).</summary>
     public bool ReviewIncoming { get; set; }
+    /// <summary>When a sign-in link was last emailed to it (at most one a minute).</summary>
+    public DateTime? SignInLinkSentAt { get; set; }
+    /// <summary>Sign-in links issued at or before this were used or replaced: each link signs in once.</summary>
+    public DateTime? SignInLinksSpentUntil { get; set; }
 
     public string PreferredLanguage => Languages.Count > 0 ? Languages[0] : "en";
     public bool IsSuppressed => SuppressedAt is not null;
@@ -32,6 +36,10 @@ public class Union
 
 public static class MessageStatus
 {
+    /// <summary>Waits for its sender to confirm it through the link emailed to them; nothing else happens before.</summary>
+    public const string AwaitingConfirmation = "awaiting_confirmation";
+    /// <summary>Came by email naming no recipient: a coordinator chooses them at the review desk.</summary>
+    public const string AwaitingRecipients = "awaiting_recipients";
     public const string Received = "received";
     public const string AwaitingTranslation = "awaiting_translation";
     public const string Translated = "translated";
@@ -46,8 +54,18 @@ public static class MessageStatus
 public class SolidarityMessage
 {
     public Guid Id { get; set; }
-    public Guid SenderUnionId { get; set; }
+    /// <summary>The union that sent it; null when a supporter did (<see cref="SupporterId"/>).</summary>
+    public Guid? SenderUnionId { get; set; }
     public Union? Sender { get; set; }
+    /// <summary>The person who sent it through the supporters' form or by email from an address that is no union's.</summary>
+    public Guid? SupporterId { get; set; }
+    public Supporter? Supporter { get; set; }
+    /// <summary>How it reached Relay (<see cref="MessageChannel"/>).</summary>
+    public string Channel { get; set; } = MessageChannel.Api;
+    /// <summary>Where the link that confirms it was sent, while it waits for that (a supporter's address, or a union's registered one when its email was not verified).</summary>
+    public string? ConfirmationAddress { get; set; }
+    public DateTime? ConfirmationSentAt { get; set; }
+    public DateTime? ConfirmedAt { get; set; }
     public required string Title { get; set; }
     public required string Body { get; set; }
     /// <summary>The original's language: stated by the sender, or detected by the translation stage.</summary>
@@ -80,6 +98,61 @@ public class SolidarityMessage
     public List<MessageRecipient> Recipients { get; set; } = [];
     public List<Translation> Translations { get; set; } = [];
     public List<Delivery> Deliveries { get; set; } = [];
+
+    /// <summary>A person rather than a union of the directory sent it: moderation weighs it as from an unverified sender.</summary>
+    public bool FromSupporter => SenderUnionId is null;
+    /// <summary>How the sender is named on pages and in emails (needs <see cref="Sender"/> or <see cref="Supporter"/> loaded).</summary>
+    public string SenderName => Sender?.Name ?? Supporter?.DisplayName ?? "";
+    /// <summary>Where notices to the sender go: the union's registered address or the supporter's.</summary>
+    public string? SenderEmail => Sender?.Email ?? Supporter?.Email;
+    /// <summary>The language notices to the sender are written in.</summary>
+    public string SenderLanguage => Sender?.PreferredLanguage ?? Language ?? "en";
+}
+
+public static class MessageChannel
+{
+    public const string Api = "api";
+    /// <summary>The unions' form (/write).</summary>
+    public const string Form = "form";
+    /// <summary>The supporters' form (/support), for people without a key.</summary>
+    public const string SupporterForm = "supporter-form";
+    public const string Email = "email";
+}
+
+/// <summary>
+/// A person who wrote without a union's key: through the supporters' form, or by email from an
+/// address that is no union's. Known by their address; each of their messages goes on only once
+/// confirmed through a link sent there.
+/// </summary>
+public class Supporter
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public string? Organisation { get; set; }
+    /// <summary>Lower-cased; one supporter per address.</summary>
+    public required string Email { get; set; }
+    public DateTime CreatedAt { get; set; }
+
+    public string DisplayName => Organisation is { Length: > 0 } o ? $"{Name} ({o})" : Name;
+}
+
+/// <summary>
+/// An email read from Relay's intake mailbox, recorded once (keyed by its Message-ID), so reading
+/// the mailbox again never makes a second message or a second reply.
+/// </summary>
+public class InboundMail
+{
+    /// <summary>SHA-256 (hex) of the mail's Message-ID, or of its raw bytes when it has none.</summary>
+    public required string Key { get; set; }
+    public required string From { get; set; }
+    public string? Subject { get; set; }
+    /// <summary>What became of it (submitted, triage, awaiting-confirmation, refused).</summary>
+    public required string Outcome { get; set; }
+    public string? Detail { get; set; }
+    public Guid? MessageId { get; set; }
+    public DateTime ReceivedAt { get; set; }
+    /// <summary>When the answer to it was sent (a refusal's polite reply); the claim that sends it once.</summary>
+    public DateTime? RepliedAt { get; set; }
 }
 
 public class MessageRecipient

@@ -17,6 +17,8 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
     public DbSet<ProviderUsage> ProviderUsage => Set<ProviderUsage>();
     public DbSet<SchemaVersion> SchemaVersions => Set<SchemaVersion>();
     public DbSet<Bounce> Bounces => Set<Bounce>();
+    public DbSet<Supporter> Supporters => Set<Supporter>();
+    public DbSet<InboundMail> InboundMails => Set<InboundMail>();
 
     /// <summary>Records an event in the outbox; it is published after the surrounding SaveChanges commits.</summary>
     public void Enqueue<T>(T @event) where T : class => Outbox.Add(OutboxEvents.Create(@event));
@@ -58,9 +60,16 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
             e.Property(m => m.Title).HasMaxLength(200);
             e.Property(m => m.Status).HasMaxLength(32);
             e.Property(m => m.IdempotencyKey).HasMaxLength(200);
-            e.HasOne(m => m.Sender).WithMany().HasForeignKey(m => m.SenderUnionId);
+            e.HasOne(m => m.Sender).WithMany().HasForeignKey(m => m.SenderUnionId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne(m => m.Supporter).WithMany().HasForeignKey(m => m.SupporterId);
+            e.Property(m => m.Channel).HasMaxLength(32);
+            e.Ignore(m => m.FromSupporter);
+            e.Ignore(m => m.SenderName);
+            e.Ignore(m => m.SenderEmail);
+            e.Ignore(m => m.SenderLanguage);
             // The same Idempotency-Key from the same union returns the same message.
             e.HasIndex(m => new { m.SenderUnionId, m.IdempotencyKey }).IsUnique();
+            e.HasIndex(m => new { m.SupporterId, m.IdempotencyKey }).IsUnique();
             // Two consumers racing on one message: the second save fails and is retried against fresh state.
             e.Property(m => m.UpdatedAt).IsConcurrencyToken();
             e.HasIndex(m => m.Status);
@@ -137,6 +146,24 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
             e.HasKey(b => b.Key);
             e.Property(b => b.Key).HasMaxLength(64);
             e.HasIndex(b => b.UnionId);
+        });
+
+        model.Entity<Supporter>(e =>
+        {
+            e.ToTable("supporters");
+            e.Property(p => p.Name).HasMaxLength(200);
+            e.Property(p => p.Organisation).HasMaxLength(200);
+            e.Property(p => p.Email).HasMaxLength(320);
+            e.HasIndex(p => p.Email).IsUnique();
+            e.Ignore(p => p.DisplayName);
+        });
+
+        model.Entity<InboundMail>(e =>
+        {
+            e.ToTable("inbound_mails");
+            e.HasKey(m => m.Key);
+            e.Property(m => m.Key).HasMaxLength(64);
+            e.HasIndex(m => m.ReceivedAt);
         });
 
         model.Entity<AuditEntry>(e =>

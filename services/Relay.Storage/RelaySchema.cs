@@ -38,11 +38,22 @@ public static class RelaySchema
         foreach (var change in SchemaChanges.All.Where(c => !applied.Contains(c.Version)).OrderBy(c => c.Version))
         {
             await db.Database.ExecuteSqlRawAsync(postgres ? change.Postgres : change.Sqlite, cancellationToken);
+            if (!postgres && change.Sqlite.Contains("writable_schema", StringComparison.Ordinal))
+                await BumpSqliteSchemaVersion(db, cancellationToken);
             db.SchemaVersions.Add(new SchemaVersion { Version = change.Version, Description = change.Description, AppliedAt = DateTime.UtcNow });
             now.Add(change.Version);
         }
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return now;
+    }
+
+    /// <summary>After a table's stored definition was edited, every connection must read the schema again.</summary>
+    private static async Task BumpSqliteSchemaVersion(RelayDb db, CancellationToken cancellationToken)
+    {
+        var version = await db.Database.SqlQueryRaw<long>("SELECT schema_version AS \"Value\" FROM pragma_schema_version").SingleAsync(cancellationToken);
+        // A PRAGMA takes no parameters; the value is a number read from the database itself.
+        var bump = "PRAGMA schema_version = " + (version + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await db.Database.ExecuteSqlRawAsync(bump, cancellationToken);
     }
 }

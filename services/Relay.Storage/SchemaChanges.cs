@@ -165,6 +165,71 @@ public static class SchemaChanges
                 CREATE INDEX "IX_audit_log_At" ON audit_log ("At");
                 CREATE INDEX "IX_audit_log_MessageId" ON audit_log ("MessageId");
                 """),
+        new(7, "supporters and unconfirmed senders, email intake, emailed sign-in links",
+            // SQLite cannot drop a NOT NULL with ALTER TABLE; its documented way for this one change is to
+            // edit the table's stored definition (sqlite.org/lang_altertable.html, "Making Other Kinds Of
+            // Table Schema Changes"), after which RelaySchema bumps the schema version.
+            Sqlite: """
+                CREATE TABLE "supporters" (
+                    "Id" TEXT NOT NULL CONSTRAINT "PK_supporters" PRIMARY KEY,
+                    "Name" TEXT NOT NULL,
+                    "Organisation" TEXT NULL,
+                    "Email" TEXT NOT NULL,
+                    "CreatedAt" TEXT NOT NULL);
+                CREATE UNIQUE INDEX "IX_supporters_Email" ON "supporters" ("Email");
+                ALTER TABLE "messages" ADD COLUMN "SupporterId" TEXT NULL CONSTRAINT "FK_messages_supporters_SupporterId" REFERENCES "supporters" ("Id");
+                ALTER TABLE "messages" ADD COLUMN "Channel" TEXT NOT NULL DEFAULT 'api';
+                ALTER TABLE "messages" ADD COLUMN "ConfirmationAddress" TEXT NULL;
+                ALTER TABLE "messages" ADD COLUMN "ConfirmationSentAt" TEXT NULL;
+                ALTER TABLE "messages" ADD COLUMN "ConfirmedAt" TEXT NULL;
+                CREATE UNIQUE INDEX "IX_messages_SupporterId_IdempotencyKey" ON "messages" ("SupporterId", "IdempotencyKey");
+                ALTER TABLE "unions" ADD COLUMN "SignInLinkSentAt" TEXT NULL;
+                ALTER TABLE "unions" ADD COLUMN "SignInLinksSpentUntil" TEXT NULL;
+                CREATE TABLE "inbound_mails" (
+                    "Key" TEXT NOT NULL CONSTRAINT "PK_inbound_mails" PRIMARY KEY,
+                    "From" TEXT NOT NULL,
+                    "Subject" TEXT NULL,
+                    "Outcome" TEXT NOT NULL,
+                    "Detail" TEXT NULL,
+                    "MessageId" TEXT NULL,
+                    "ReceivedAt" TEXT NOT NULL,
+                    "RepliedAt" TEXT NULL);
+                CREATE INDEX "IX_inbound_mails_ReceivedAt" ON "inbound_mails" ("ReceivedAt");
+                PRAGMA writable_schema = ON;
+                UPDATE sqlite_schema SET sql = replace(sql, '"SenderUnionId" TEXT NOT NULL', '"SenderUnionId" TEXT NULL')
+                    WHERE type = 'table' AND name = 'messages';
+                PRAGMA writable_schema = OFF;
+                """,
+            Postgres: """
+                CREATE TABLE supporters (
+                    "Id" uuid NOT NULL,
+                    "Name" character varying(200) NOT NULL,
+                    "Organisation" character varying(200),
+                    "Email" character varying(320) NOT NULL,
+                    "CreatedAt" timestamp with time zone NOT NULL,
+                    CONSTRAINT "PK_supporters" PRIMARY KEY ("Id"));
+                CREATE UNIQUE INDEX "IX_supporters_Email" ON supporters ("Email");
+                ALTER TABLE messages ALTER COLUMN "SenderUnionId" DROP NOT NULL;
+                ALTER TABLE messages ADD COLUMN "SupporterId" uuid CONSTRAINT "FK_messages_supporters_SupporterId" REFERENCES supporters ("Id");
+                ALTER TABLE messages ADD COLUMN "Channel" character varying(32) NOT NULL DEFAULT 'api';
+                ALTER TABLE messages ADD COLUMN "ConfirmationAddress" text;
+                ALTER TABLE messages ADD COLUMN "ConfirmationSentAt" timestamp with time zone;
+                ALTER TABLE messages ADD COLUMN "ConfirmedAt" timestamp with time zone;
+                CREATE UNIQUE INDEX "IX_messages_SupporterId_IdempotencyKey" ON messages ("SupporterId", "IdempotencyKey");
+                ALTER TABLE unions ADD COLUMN "SignInLinkSentAt" timestamp with time zone;
+                ALTER TABLE unions ADD COLUMN "SignInLinksSpentUntil" timestamp with time zone;
+                CREATE TABLE inbound_mails (
+                    "Key" character varying(64) NOT NULL,
+                    "From" text NOT NULL,
+                    "Subject" text,
+                    "Outcome" text NOT NULL,
+                    "Detail" text,
+                    "MessageId" uuid,
+                    "ReceivedAt" timestamp with time zone NOT NULL,
+                    "RepliedAt" timestamp with time zone,
+                    CONSTRAINT "PK_inbound_mails" PRIMARY KEY ("Key"));
+                CREATE INDEX "IX_inbound_mails_ReceivedAt" ON inbound_mails ("ReceivedAt");
+                """),
     ];
 
     public static int Latest => All.Count == 0 ? 1 : All.Max(c => c.Version);

@@ -12,7 +12,7 @@ public sealed record MessageStatusView(
     double? DetectionConfidence,
     IReadOnlyList<string> LanguageFlags,
     IReadOnlyList<string> TranslationNotes,
-    UnionRef Sender,
+    SenderView Sender,
     IReadOnlyList<UnionRef> Recipients,
     DateTime ReceivedAt,
     DateTime UpdatedAt,
@@ -23,7 +23,7 @@ public sealed record MessageStatusView(
 {
     public static MessageStatusView From(SolidarityMessage m) => new(
         m.Id, m.Status, m.Title, m.Language, m.LanguageDetected, m.DetectionConfidence, m.LanguageFlags, m.TranslationNotes,
-        new UnionRef(m.SenderUnionId, m.Sender?.Name),
+        SenderView.Of(m),
         m.Recipients.Select(r => new UnionRef(r.UnionId, r.Union?.Name)).ToList(),
         m.ReceivedAt, m.UpdatedAt,
         m.Translations.OrderBy(t => t.Language).Select(t => new TranslationView(t.Language, t.Title, t.Body, t.Origin, t.Provider, t.Path is not null, t.Path, t.At)).ToList(),
@@ -35,6 +35,12 @@ public sealed record MessageStatusView(
 }
 
 public sealed record UnionRef(Guid Id, string? Name);
+
+/// <summary>Who sent a message: a union of the directory (<c>kind</c> "union", its id), or a supporter (<c>kind</c> "supporter", no id).</summary>
+public sealed record SenderView(Guid? Id, string? Name, string Kind)
+{
+    public static SenderView Of(SolidarityMessage m) => new(m.SenderUnionId, m.SenderName, m.FromSupporter ? "supporter" : "union");
+}
 /// <summary>A translation: <c>origin</c> machine or human; a pivoted one names the languages it went through (<c>path</c> "fr>es>pt").</summary>
 public sealed record TranslationView(string Language, string Title, string Body, string Origin, string Provider, bool Pivoted, string? Path, DateTime At);
 public sealed record ModerationView(string? Decision, IReadOnlyList<string> Reasons, string? DecidedBy);

@@ -1,3 +1,4 @@
+using System.Net.Mail;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Relay.Contracts;
@@ -14,49 +15,123 @@ public abstract record SubmissionResult
 }
 
 /// <summary>
-/// Submitting a message, shared by POST /api/messages and the unions' form so the two cannot drift:
-/// validation, unknown recipients, idempotency, and the message stored with its MessageSubmitted
-/// event in one transaction (an accepted message goes through even if the broker is down).
+/// A sender whose message goes on only once confirmed through a link emailed to <see cref="Email"/>:
+/// a supporter (no union), or a union whose email could not be verified (the link then goes to the
+/// union's registered address).
+/// </summary>
+public sealed record UnconfirmedSender(Guid? UnionId, string Name, string? Organisation, string Email);
+
+/// <summary>
+/// Submitting a message, shared by POST /api/messages, the unions' form, the supporters' form and
+/// email intake so they cannot drift: validation, unknown recipients, idempotency, and the message
+/// stored with its event in one transaction (an accepted message goes through even if the broker is down).
 /// </summary>
 public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> options)
 {
     public const int MaxIdempotencyKeyLength = 200;
 
-    public async Task<SubmissionResult> SubmitAsync(Guid sender, SubmitMessageRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>A union's message, sent on at once (MessageSubmitted).</summary>
+    public async Task<SubmissionResult> SubmitAsync(Guid sender, SubmitMessageRequest request, string? idempotencyKey, CancellationToken cancellationToken,
+        string channel = MessageChannel.Api)
     {
-        if (idempotencyKey is not null && await FindByIdempotencyKey(sender, idempotencyKey, cancellationToken) is { } earlier)
+        if (idempotencyKey is not null && await Find(m => m.SenderUnionId == sender && m.IdempotencyKey == idempotencyKey, cancellationToken) is { } earlier)
             return new SubmissionResult.Accepted(earlier);
 
+        var validation = await ValidateAsync(request, idempotencyKey, cancellationToken);
+        if (!validation.IsValid)
+            return new SubmissionResult.Invalid(validation);
+
+        var message = NewMessage(request, idempotencyKey, channel);
+        message.SenderUnionId = sender;
+        db.Messages.Add(message);
+        db.Enqueue(new MessageSubmitted(message.Id, sender, request.RecipientIds, message.Language, message.ReceivedAt));
+        return await SaveAsync(message, idempotencyKey, m => m.SenderUnionId == sender && m.IdempotencyKey == idempotencyKey, cancellationToken);
+    }
+
+    /// <summary>
+    /// A message that waits for its sender to confirm it (ConfirmationRequested: the email stage
+    /// sends the link); <see cref="MessageConfirmation"/> sends it on.
+    /// </summary>
+    public async Task<SubmissionResult> SubmitUnconfirmedAsync(UnconfirmedSender sender, SubmitMessageRequest request, string channel, string? idempotencyKey,
+        CancellationToken cancellationToken)
+    {
+        var email = sender.Email.Trim().ToLowerInvariant();
+        var supporter = sender.UnionId is null ? await db.Supporters.FirstOrDefaultAsync(s => s.Email == email, cancellationToken) : null;
+        if (idempotencyKey is not null && (sender.UnionId ?? supporter?.Id) is { } senderId
+            && await Find(m => (m.SenderUnionId == senderId || m.SupporterId == senderId) && m.IdempotencyKey == idempotencyKey, cancellationToken) is { } earlier)
+            return new SubmissionResult.Accepted(earlier);
+
+        var validation = await ValidateAsync(request, idempotencyKey, cancellationToken);
+        ValidateSender(validation, sender);
+        if (!validation.IsValid)
+            return new SubmissionResult.Invalid(validation);
+
+        var message = NewMessage(request, idempotencyKey, channel);
+        message.Status = MessageStatus.AwaitingConfirmation;
+        message.ConfirmationAddress = sender.Email.Trim();
+        if (sender.UnionId is { } union)
+            message.SenderUnionId = union;
+        else
+        {
+            supporter ??= db.Supporters.Add(new Supporter { Id = Guid.NewGuid(), Name = "", Email = email, CreatedAt = message.ReceivedAt }).Entity;
+            // The name and organisation as last given.
+            supporter.Name = sender.Name.Trim();
+            supporter.Organisation = string.IsNullOrWhiteSpace(sender.Organisation) ? null : sender.Organisation.Trim();
+            message.Supporter = supporter;
+        }
+        db.Messages.Add(message);
+        db.Enqueue(new ConfirmationRequested(message.Id));
+        var id = sender.UnionId ?? supporter!.Id;
+        return await SaveAsync(message, idempotencyKey, m => (m.SenderUnionId == id || m.SupporterId == id) && m.IdempotencyKey == idempotencyKey, cancellationToken);
+    }
+
+    private static void ValidateSender(Validation validation, UnconfirmedSender sender)
+    {
+        validation.RequiredLine("name", sender.Name, "Your name is needed.")
+            .Check(sender.Organisation is null || (sender.Organisation.Length <= 200 && !Validation.HasLineBreak(sender.Organisation)),
+                "organisation", "The organisation must be one line of at most 200 characters.");
+        var email = sender.Email?.Trim();
+        if (string.IsNullOrEmpty(email) || email.Length > 320 || Validation.HasLineBreak(email)
+            || !MailAddress.TryCreate(email, out var address) || address.Address != email)
+            validation.Add("email", $"'{sender.Email}' is not an email address; the link that confirms the message is sent there.");
+    }
+
+    private async Task<Validation> ValidateAsync(SubmitMessageRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    {
         var validation = request.Validate(options.Value);
         if (idempotencyKey is { Length: > MaxIdempotencyKeyLength })
             validation.Add("Idempotency-Key", $"The Idempotency-Key header is longer than {MaxIdempotencyKeyLength} characters.");
         if (!validation.IsValid)
-            return new SubmissionResult.Invalid(validation);
-
+            return validation;
         var recipients = request.RecipientIds;
         var known = await db.Unions.Where(u => recipients.Contains(u.Id)).Select(u => u.Id).ToListAsync(cancellationToken);
         foreach (var unknown in recipients.Except(known))
             validation.Add("recipients", $"There is no union {unknown} in the directory.");
-        if (!validation.IsValid)
-            return new SubmissionResult.Invalid(validation);
+        return validation;
+    }
 
+    private static SolidarityMessage NewMessage(SubmitMessageRequest request, string? idempotencyKey, string channel)
+    {
         var now = DateTime.UtcNow;
-        var message = new SolidarityMessage
+        return new SolidarityMessage
         {
             Id = Guid.NewGuid(),
-            SenderUnionId = sender,
             Title = request.Title!.Trim(),
             Body = request.Body!.Replace("\r\n", "\n").Trim(),
             Language = request.Language is null ? null : LanguageTags.Normalize(request.Language),
             Author = request.Author?.Trim(),
             Publish = request.Publish ?? false,
+            Channel = channel,
             IdempotencyKey = idempotencyKey,
             ReceivedAt = now,
             UpdatedAt = now,
-            Recipients = recipients.Select(r => new MessageRecipient { UnionId = r }).ToList(),
+            Recipients = request.RecipientIds.Select(r => new MessageRecipient { UnionId = r }).ToList(),
         };
-        db.Messages.Add(message);
-        db.Enqueue(new MessageSubmitted(message.Id, sender, recipients, message.Language, now));
+    }
+
+    private async Task<SubmissionResult> SaveAsync(SolidarityMessage message, string? idempotencyKey,
+        System.Linq.Expressions.Expression<Func<SolidarityMessage, bool>> sameKey, CancellationToken cancellationToken)
+    {
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -65,13 +140,13 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
         {
             // The same key raced in from a second request: answer with the message that won.
             db.ChangeTracker.Clear();
-            if (await FindByIdempotencyKey(sender, idempotencyKey, cancellationToken) is { } winner)
+            if (await Find(sameKey, cancellationToken) is { } winner)
                 return new SubmissionResult.Accepted(winner);
             throw;
         }
         return new SubmissionResult.Accepted(message);
     }
 
-    private Task<SolidarityMessage?> FindByIdempotencyKey(Guid sender, string key, CancellationToken cancellationToken) =>
-        db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.SenderUnionId == sender && m.IdempotencyKey == key, cancellationToken);
+    private Task<SolidarityMessage?> Find(System.Linq.Expressions.Expression<Func<SolidarityMessage, bool>> predicate, CancellationToken cancellationToken) =>
+        db.Messages.AsNoTracking().FirstOrDefaultAsync(predicate, cancellationToken);
 }

@@ -108,7 +108,7 @@ public static class MessagesApi
 
     public static Task<SolidarityMessage?> LoadAsync(RelayDb db, Guid id, CancellationToken cancellationToken) =>
         db.Messages.AsNoTracking()
-            .Include(m => m.Sender)
+            .Include(m => m.Sender).Include(m => m.Supporter)
             .Include(m => m.Recipients).ThenInclude(r => r.Union)
             .Include(m => m.Translations)
             .Include(m => m.Deliveries)

@@ -22,7 +22,7 @@ public class MessageModel(PublishedMessages published, RelayDb db, IOptions<Inta
         Language = ReaderLanguage.Resolve(HttpContext, options.Value.DefaultLanguage);
         var changed = message.Translations.Select(t => t.At).Append(message.UpdatedAt).Append(message.PublishedAt!.Value).Max();
         // The unions' names are shown too, and a coordinator can rename a union without touching its messages.
-        if (ConditionalGet.IsNotModified(HttpContext, changed, Language, message.Sender!.Name, string.Join('\n', message.Recipients.Select(r => r.Union!.Name))))
+        if (ConditionalGet.IsNotModified(HttpContext, changed, Language, message.SenderName, string.Join('\n', message.Recipients.Select(r => r.Union!.Name))))
             return StatusCode(StatusCodes.Status304NotModified);
         Item = PublishedMessage.In(message, Language);
         ViewData["Language"] = Language;

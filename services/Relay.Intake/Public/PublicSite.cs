@@ -57,7 +57,7 @@ public static class PublicSite
                 {
                     PublishDate = new DateTimeOffset(DateTime.SpecifyKind(m.PublishedAt!.Value, DateTimeKind.Utc)),
                 };
-                item.Authors.Add(new SyndicationPerson { Name = XmlText(m.Author is { Length: > 0 } a ? $"{a}, {m.Sender!.Name}" : m.Sender!.Name) });
+                item.Authors.Add(new SyndicationPerson { Name = XmlText(m.Author is { Length: > 0 } a ? $"{a}, {m.SenderName}" : m.SenderName) });
                 return item;
             }).ToList(),
         };

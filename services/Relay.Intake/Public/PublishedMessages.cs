@@ -63,7 +63,7 @@ public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> option
     private IQueryable<SolidarityMessage> Visible => db.Messages.AsNoTracking().Where(m => m.PublishedAt != null && m.TakenDownAt == null);
 
     private static IQueryable<SolidarityMessage> WithEverything(IQueryable<SolidarityMessage> messages) => messages
-        .Include(m => m.Sender)
+        .Include(m => m.Sender).Include(m => m.Supporter)
         .Include(m => m.Recipients).ThenInclude(r => r.Union)
         .Include(m => m.Translations)
         .AsSplitQuery();
@@ -112,7 +112,7 @@ public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> option
     /// <summary>The countries of the unions that sent or received published messages (ISO 3166 codes).</summary>
     public async Task<IReadOnlyList<string>> CountriesAsync(CancellationToken cancellationToken)
     {
-        var senders = await Visible.Select(m => m.Sender!.Country).Distinct().ToListAsync(cancellationToken);
+        var senders = await Visible.Where(m => m.Sender != null).Select(m => m.Sender!.Country).Distinct().ToListAsync(cancellationToken);
         var recipients = await db.Recipients.Where(r => Visible.Any(m => m.Id == r.MessageId)).Select(r => r.Union!.Country).Distinct().ToListAsync(cancellationToken);
         return senders.Union(recipients).Distinct().Order().ToList();
     }
@@ -141,7 +141,7 @@ public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> option
     public async Task<IReadOnlyList<TakedownEntry>> TakedownsAsync(int count, CancellationToken cancellationToken) =>
         await db.Messages.AsNoTracking().Where(m => m.TakenDownAt != null)
             .OrderByDescending(m => m.TakenDownAt).Take(count)
-            .Select(m => new TakedownEntry(m.TakenDownAt!.Value, m.Sender!.Name, m.TakedownReason ?? ""))
+            .Select(m => new TakedownEntry(m.TakenDownAt!.Value, m.Sender != null ? m.Sender.Name : m.Supporter!.Name, m.TakedownReason ?? ""))
             .ToListAsync(cancellationToken);
 }
 

@@ -8,7 +8,7 @@ using Relay.Storage;
 
 namespace Relay.Intake;
 
-public sealed record HeldMessage(Guid Id, string Title, string? Language, UnionRef Sender, DateTime ReceivedAt, IReadOnlyList<string> Reasons);
+public sealed record HeldMessage(Guid Id, string Title, string? Language, SenderView Sender, DateTime ReceivedAt, IReadOnlyList<string> Reasons);
 public sealed record ApproveRequest(IReadOnlyList<TranslationEdit>? Translations);
 public sealed record TakedownRequest(string? Reason);
 public sealed record AuditEntryView(DateTime At, string Actor, string Action, Guid? MessageId, string? Detail, string? Reason);
@@ -35,7 +35,7 @@ public static class ReviewApi
     /// <summary>Held messages, oldest first.</summary>
     private static async Task<Ok<List<HeldMessage>>> ListHeldAsync(ReviewDesk desk, CancellationToken cancellationToken) =>
         TypedResults.Ok((await desk.HeldAsync(cancellationToken)).Select(m => new HeldMessage(m.Id, m.Title, m.Language,
-            new UnionRef(m.SenderUnionId, m.Sender?.Name), m.ReceivedAt, m.ModerationReasons)).ToList());
+            SenderView.Of(m), m.ReceivedAt, m.ModerationReasons)).ToList());
 
     private static async Task<IResult> ApproveAsync(Guid id, ApproveRequest? request, ClaimsPrincipal user, ReviewDesk desk, RelayDb db, CancellationToken cancellationToken) =>
         await AnswerAsync(id, db, await desk.ApproveAsync(id, Actor(user), request?.Translations ?? [], cancellationToken), cancellationToken);

@@ -24,15 +24,15 @@ public abstract record ReviewResult
 public sealed class ReviewDesk(RelayDb db)
 {
     public Task<SolidarityMessage?> FindAsync(Guid id, CancellationToken cancellationToken) =>
-        db.Messages.Include(m => m.Sender).Include(m => m.Translations).Include(m => m.Recipients).ThenInclude(r => r.Union)
+        db.Messages.Include(m => m.Sender).Include(m => m.Supporter).Include(m => m.Translations).Include(m => m.Recipients).ThenInclude(r => r.Union)
             .AsSplitQuery().FirstOrDefaultAsync(m => m.Id == id, cancellationToken);
 
     public Task<List<SolidarityMessage>> HeldAsync(CancellationToken cancellationToken) =>
-        db.Messages.AsNoTracking().Include(m => m.Sender)
+        db.Messages.AsNoTracking().Include(m => m.Sender).Include(m => m.Supporter)
             .Where(m => m.Status == MessageStatus.Held).OrderBy(m => m.ReceivedAt).ToListAsync(cancellationToken);
 
     public Task<List<SolidarityMessage>> RecentlyPublishedAsync(int count, CancellationToken cancellationToken) =>
-        db.Messages.AsNoTracking().Include(m => m.Sender)
+        db.Messages.AsNoTracking().Include(m => m.Sender).Include(m => m.Supporter)
             .Where(m => m.PublishedAt != null && m.TakenDownAt == null).OrderByDescending(m => m.PublishedAt).Take(count).ToListAsync(cancellationToken);
 
     public Task<ReviewResult> ApproveAsync(Guid id, string actor, IReadOnlyList<TranslationEdit> edits, CancellationToken cancellationToken) =>

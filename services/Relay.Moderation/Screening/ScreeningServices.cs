@@ -110,8 +110,8 @@ public sealed class ScreeningServices(IServiceProvider services, IOptions<Conten
         try
         {
             var comment = new AkismetComment(
-                Author: message.Author ?? message.Sender?.Name,
-                AuthorEmail: message.Sender?.Email,
+                Author: message.Author ?? message.SenderName,
+                AuthorEmail: message.SenderEmail,
                 Content: Content(original),
                 Language: original.Language,
                 ReceivedAt: message.ReceivedAt);

@@ -55,6 +55,13 @@ public class SchemaTests
             old.TakenDownAt = DateTime.UtcNow;
             old.TakedownReason = "At the recipient's request";
             db.AuditLog.Add(new AuditEntry { Id = Guid.NewGuid(), At = DateTime.UtcNow, Actor = "Ana", Action = AuditAction.Takedown, MessageId = messageId, Reason = "At the recipient's request" });
+            // Version 7: a message with no sending union, from a supporter.
+            var supporter = new Supporter { Id = Guid.NewGuid(), Name = "Ana", Email = "ana@example.org", CreatedAt = DateTime.UtcNow };
+            db.Messages.Add(new SolidarityMessage
+            {
+                Id = Guid.NewGuid(), Supporter = supporter, Title = "From a supporter", Body = "Solidarity", Channel = MessageChannel.SupporterForm,
+                Status = MessageStatus.AwaitingConfirmation, ConfirmationAddress = supporter.Email, ReceivedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
+            });
             await db.SaveChangesAsync();
         }
 
@@ -66,6 +73,10 @@ public class SchemaTests
             Assert.True((await db.Unions.SingleAsync()).ReviewIncoming);
             Assert.Equal("At the recipient's request", (await db.Messages.SingleAsync(m => m.Id == messageId)).TakedownReason);
             Assert.Equal(messageId, (await db.AuditLog.SingleAsync()).MessageId);
+            var fromSupporter = await db.Messages.Include(m => m.Supporter).SingleAsync(m => m.SupporterId != null);
+            Assert.Null(fromSupporter.SenderUnionId);
+            Assert.Equal("Ana", fromSupporter.SenderName);
+            Assert.Equal(MessageChannel.Api, (await db.Messages.SingleAsync(m => m.Id == messageId)).Channel);
             Assert.Empty(await RelaySchema.EnsureAsync(db));
             Assert.Equal(Enumerable.Range(1, SchemaChanges.Latest), await db.SchemaVersions.Select(v => v.Version).OrderBy(v => v).ToListAsync());
         }

@@ -8,5 +8,8 @@ public static class TestSecrets
 {
     public static readonly string LinkSecret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
-    public static RecipientLinks Links { get; } = new(Options.Create(new LinkOptions { Secret = LinkSecret }));
+    public static LinkSigner Signer { get; } = new(Options.Create(new LinkOptions { Secret = LinkSecret }));
+    public static RecipientLinks Links { get; } = new(Signer);
+    public static ConfirmationLinks ConfirmationLinks { get; } = new(Signer);
+    public static SignInLinks SignInLinks { get; } = new(Signer);
 }
