@@ -108,3 +108,13 @@ public record TranslationSupplied(Guid MessageId, string Language);
 /// <param name="MessageId">The solidarity message.</param>
 [MustBeRouted]
 public record TranslationRetryRequested(Guid MessageId);
+
+/// <summary>
+/// An email to Relay's intake mailbox was refused (it carried attachments, had no text, or named no
+/// recipient); nothing of it was kept. Consumed by the email stage, which answers the sender once,
+/// saying what was refused and how to write instead.
+/// </summary>
+/// <param name="InboundMailKey">The recorded inbound mail (its key: the SHA-256 of its Message-ID).</param>
+/// <param name="Reason">attachments, empty, no-recipient or invalid.</param>
+[MustBeRouted]
+public record InboundMailRefused(string InboundMailKey, string Reason);

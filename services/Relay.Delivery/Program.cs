@@ -9,6 +9,7 @@ builder.AddRelayServiceDefaults(bus =>
     bus.AddConsumer<SenderSummaryConsumer>();
     bus.AddConsumer<TellCoordinatorsConsumer>();
     bus.AddConsumer<RejectionNoticeConsumer>();
+    bus.AddConsumer<InboundMailReplyConsumer>();
 });
 builder.Services.AddEmailDelivery();
 builder.Build().Run();

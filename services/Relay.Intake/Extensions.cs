@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Relay.Intake.Auth;
+using Relay.Intake.MailIntake;
 using Relay.ServiceDefaults;
 
 namespace Relay.Intake;
@@ -41,6 +42,7 @@ public static class Extensions
         });
         builder.Services.AddScoped<Review.ReviewDesk>();
         builder.Services.AddScoped<MessageSubmission>();
+        builder.Services.AddMailIntake();
         // Escape markup, not languages: by default Razor turns every non-ASCII letter into an entity,
         // which bloats Cyrillic or Arabic pages several times over.
         builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>

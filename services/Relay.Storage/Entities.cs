@@ -244,6 +244,8 @@ public static class AuditAction
     public const string Reject = "reject";
     public const string EditTranslation = "edit-translation";
     public const string Takedown = "takedown";
+    /// <summary>A coordinator chose the recipients of a message that came by email naming none.</summary>
+    public const string ChooseRecipients = "choose-recipients";
 }
 
 public class Bounce

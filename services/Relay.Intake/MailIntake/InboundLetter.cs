@@ -82,7 +82,7 @@ public sealed partial record InboundLetter(
         var at = mailboxAddress.LastIndexOf('@');
         var (local, domain) = (mailboxAddress[..Math.Max(at, 0)], mailboxAddress[(at + 1)..]);
         var addresses = message.To.Mailboxes.Concat(message.Cc.Mailboxes).Select(m => m.Address)
-            .Concat(message.Headers.Where(h => h.Id == HeaderId.DeliveredTo || h.Field.Equals("X-Original-To", StringComparison.OrdinalIgnoreCase))
+            .Concat(message.Headers.Where(h => h.Field.Equals("Delivered-To", StringComparison.OrdinalIgnoreCase) || h.Field.Equals("X-Original-To", StringComparison.OrdinalIgnoreCase))
                 .Select(h => h.Value.Trim().Trim('<', '>')));
         var slugs = new List<string>();
         foreach (var address in addresses)

@@ -28,7 +28,7 @@ public static partial class LetterText
         if (!part.IsFlowed)
             return part.Text;
         // format=flowed (RFC 3676): soft line breaks joined, as the sender's client meant them.
-        var delsp = part.ContentType.Parameters.TryGetValue("delsp", out var d) && d.Equals("yes", StringComparison.OrdinalIgnoreCase);
+        var delsp = part.ContentType.Parameters.TryGetValue("delsp", out string? d) && d!.Equals("yes", StringComparison.OrdinalIgnoreCase);
         return new FlowedToText { DeleteSpace = delsp }.Convert(part.Text);
     }
 
@@ -62,7 +62,9 @@ public static partial class LetterText
         // An attribution a client wrapped onto two lines ("On Mon, 3 Nov 2025, Name\n<a@b.org> wrote:").
         if (i + 1 < lines.Length && line.Length < 200 && Attribution().IsMatch(line + " " + lines[i + 1].Trim()) && AttributionStart().IsMatch(line))
             return true;
-        // Outlook's reply header: "From: …" then, within a few lines, "Sent: …" or "Date: …".
+        // Outlook's reply header: "From: …" then, within a few lines, "Sent: …" or "Date: …"; often under a rule of underscores.
+        if (line.Length >= 10 && line.All(c => c == '_') && i + 1 < lines.Length && OutlookFrom().IsMatch(lines[i + 1].Trim()))
+            return IsQuoteStart(lines, i + 1);
         if (OutlookFrom().IsMatch(line))
             return lines.Skip(i + 1).Take(3).Any(l => OutlookSent().IsMatch(l.Trim()));
         return false;

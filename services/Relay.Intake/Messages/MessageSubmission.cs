@@ -85,6 +85,31 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
         return await SaveAsync(message, idempotencyKey, m => (m.SenderUnionId == id || m.SupporterId == id) && m.IdempotencyKey == idempotencyKey, cancellationToken);
     }
 
+    /// <summary>
+    /// A union's message that named no recipient Relay knows (email intake): kept with none, in
+    /// status awaiting_recipients and with no event, until a coordinator chooses them at the review
+    /// desk (<see cref="Review.ReviewDesk.SendOnAsync"/>).
+    /// </summary>
+    public async Task<SubmissionResult> KeepForRecipientsAsync(Guid sender, SubmitMessageRequest request, string channel, string? idempotencyKey,
+        CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is not null && await Find(m => m.SenderUnionId == sender && m.IdempotencyKey == idempotencyKey, cancellationToken) is { } earlier)
+            return new SubmissionResult.Accepted(earlier);
+
+        request = request with { Recipients = [] };
+        var validation = new Validation();
+        foreach (var (field, errors) in request.Validate(options.Value).Errors.Where(e => e.Key != "recipients"))
+            errors.ForEach(e => validation.Add(field, e));
+        if (!validation.IsValid)
+            return new SubmissionResult.Invalid(validation);
+
+        var message = NewMessage(request, idempotencyKey, channel);
+        message.SenderUnionId = sender;
+        message.Status = MessageStatus.AwaitingRecipients;
+        db.Messages.Add(message);
+        return await SaveAsync(message, idempotencyKey, m => m.SenderUnionId == sender && m.IdempotencyKey == idempotencyKey, cancellationToken);
+    }
+
     private static void ValidateSender(Validation validation, UnconfirmedSender sender)
     {
         validation.RequiredLine("name", sender.Name, "Your name is needed.")

@@ -35,6 +35,35 @@ public sealed class ReviewDesk(RelayDb db)
         db.Messages.AsNoTracking().Include(m => m.Sender).Include(m => m.Supporter)
             .Where(m => m.PublishedAt != null && m.TakenDownAt == null).OrderByDescending(m => m.PublishedAt).Take(count).ToListAsync(cancellationToken);
 
+    /// <summary>Messages that came by email naming no recipient Relay knows, oldest first: a coordinator chooses the recipients.</summary>
+    public Task<List<SolidarityMessage>> AwaitingRecipientsAsync(CancellationToken cancellationToken) =>
+        db.Messages.AsNoTracking().Include(m => m.Sender).Include(m => m.Supporter)
+            .Where(m => m.Status == MessageStatus.AwaitingRecipients).OrderBy(m => m.ReceivedAt).ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// Sends a message that waited for recipients on to the unions a coordinator chose: it is then
+    /// received like any other (MessageSubmitted), with the choice in the audit log.
+    /// </summary>
+    public async Task<ReviewResult> SendOnAsync(Guid id, string actor, IReadOnlyList<Guid> recipients, CancellationToken cancellationToken)
+    {
+        var chosen = recipients.Distinct().ToList();
+        var known = await db.Unions.AsNoTracking().Where(u => chosen.Contains(u.Id)).Select(u => u.Name).ToListAsync(cancellationToken);
+        return await ActAsync(id, cancellationToken, message =>
+        {
+            if (message.Status != MessageStatus.AwaitingRecipients)
+                return new ReviewResult.Refused(409, "Not waiting for recipients.", $"Message {message.Id} is {message.Status}; its recipients are set.");
+            if (chosen.Count == 0)
+                return new ReviewResult.Refused(400, "The request is not valid.", "Choose at least one union to send it to.");
+            if (known.Count != chosen.Count)
+                return new ReviewResult.Refused(400, "The request is not valid.", "A union chosen is not in the directory; reload the page.");
+            message.Recipients = chosen.Select(r => new MessageRecipient { MessageId = message.Id, UnionId = r }).ToList();
+            message.Status = MessageStatus.Received;
+            db.Audit(actor, AuditAction.ChooseRecipients, message.Id, string.Join(", ", known.Order()));
+            db.Enqueue(new MessageSubmitted(message.Id, message.SenderUnionId, chosen, message.Language, DateTime.UtcNow));
+            return null;
+        });
+    }
+
     public Task<ReviewResult> ApproveAsync(Guid id, string actor, IReadOnlyList<TranslationEdit> edits, CancellationToken cancellationToken) =>
         ActAsync(id, cancellationToken, message =>
         {

@@ -1,0 +1,73 @@
+using Microsoft.EntityFrameworkCore;
+using Relay.Contracts;
+using Relay.Storage;
+
+namespace Relay.Intake.MailIntake;
+
+/// <summary>
+/// Records one intake email once: decides on it (<see cref="MailIntakeDecision"/>), stores the
+/// message through <see cref="MessageSubmission"/> like any other channel, and records the
+/// InboundMail that makes reading it again change nothing. The message's idempotency key comes
+/// from the mail's key, so a crash between the two saves only finds the stored message again.
+/// </summary>
+public sealed class MailIntakeRecorder(RelayDb db, MessageSubmission submission)
+{
+    /// <summary>The outcome (<see cref="InboundOutcome"/>), or null when this email was recorded before.</summary>
+    public async Task<string?> RecordAsync(InboundLetter letter, CancellationToken cancellationToken)
+    {
+        if (await db.InboundMails.AsNoTracking().AnyAsync(m => m.Key == letter.Key, cancellationToken))
+            return null;
+        var unions = await db.Unions.AsNoTracking().ToListAsync(cancellationToken);
+        var sender = unions.FirstOrDefault(u => u.Email.Equals(letter.From, StringComparison.OrdinalIgnoreCase));
+        var decision = MailIntakeDecision.Decide(letter, sender?.Id, MailIntakeDecision.Directory(unions.Select(u => (u.Id, u.Name))));
+
+        var key = "email:" + letter.Key;
+        var (outcome, detail, result) = decision switch
+        {
+            MailDecision.Submit s => (InboundOutcome.Submitted, null,
+                await submission.SubmitAsync(s.UnionId, Request(letter, s.Recipients), key, cancellationToken, MessageChannel.Email)),
+            MailDecision.Triage t => (InboundOutcome.Triage, t.Why,
+                await submission.KeepForRecipientsAsync(t.UnionId, Request(letter, []), MessageChannel.Email, key, cancellationToken)),
+            MailDecision.Confirm c => (InboundOutcome.AwaitingConfirmation, c.Why,
+                await submission.SubmitUnconfirmedAsync(UnconfirmedSenderOf(letter, sender), Request(letter, c.Recipients),
+                    MessageChannel.Email, key, cancellationToken)),
+            MailDecision.Refuse r => (InboundOutcome.Refused, $"{r.Reason}: {r.Detail}", null),
+            MailDecision.Ignore i => (InboundOutcome.Ignored, i.Why, (SubmissionResult?)null),
+            _ => throw new InvalidOperationException($"Unknown decision {decision}"),
+        };
+        if (result is SubmissionResult.Invalid invalid)
+            (outcome, detail, decision) = (InboundOutcome.Refused, $"{RefusalReason.Invalid}: {string.Join(" ", invalid.Validation.Errors.SelectMany(e => e.Value))}",
+                new MailDecision.Refuse(RefusalReason.Invalid, ""));
+
+        db.InboundMails.Add(new InboundMail
+        {
+            Key = letter.Key, From = letter.From, Subject = letter.Subject, Outcome = outcome, Detail = detail,
+            MessageId = (result as SubmissionResult.Accepted)?.Message.Id, ReceivedAt = DateTime.UtcNow,
+        });
+        if (decision is MailDecision.Refuse refused)
+            db.Enqueue(new InboundMailRefused(letter.Key, refused.Reason));
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Two intake processes read the same email at once: the other one recorded it.
+            db.ChangeTracker.Clear();
+            if (await db.InboundMails.AnyAsync(m => m.Key == letter.Key, cancellationToken))
+                return null;
+            throw;
+        }
+        return outcome;
+    }
+
+    private static SubmitMessageRequest Request(InboundLetter letter, IReadOnlyList<Guid> recipients) =>
+        new([.. recipients.Select(r => r.ToString())], letter.Title, letter.Text, Language: null,
+            Author: letter.FromName is { Length: <= 200 } name ? name : null, Publish: false);
+
+    /// <summary>A union whose email was not verified confirms at its registered address; anyone else at the address they wrote from.</summary>
+    private static UnconfirmedSender UnconfirmedSenderOf(InboundLetter letter, Union? union) =>
+        union is null
+            ? new UnconfirmedSender(null, letter.FromName ?? letter.From[..Math.Max(letter.From.IndexOf('@'), 1)], null, letter.From)
+            : new UnconfirmedSender(union.Id, union.Name, null, union.Email);
+}
