@@ -46,7 +46,8 @@ public static class InboundMailReply
         var email = new MimeMessage
         {
             MessageId = $"inbound.{mail.Key[..32]}@{options.MessageIdDomain}",
-            Subject = string.IsNullOrWhiteSpace(mail.Subject) ? "Your email to Relay" : $"Re: {mail.Subject}",
+            Subject = string.IsNullOrWhiteSpace(mail.Subject) ? "Your email to Relay"
+                : mail.Subject.StartsWith("Re:", StringComparison.OrdinalIgnoreCase) ? mail.Subject : $"Re: {mail.Subject}",
             Date = DateTimeOffset.UtcNow,
             Body = new TextPart("plain") { Text = text.ReplaceLineEndings("\n") + "\n\n-- \nRelay. Reply to this email to reach the coordinators.\n" },
         };

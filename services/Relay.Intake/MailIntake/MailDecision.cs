@@ -56,7 +56,7 @@ public static class MailIntakeDecision
         if (letter.Automatic)
             return new MailDecision.Ignore("automatic mail (auto-reply, bounce or list)");
         if (letter.Attachments.Count > 0)
-            return new MailDecision.Refuse(RefusalReason.Attachments, $"attachments: {string.Join(", ", letter.Attachments)}");
+            return new MailDecision.Refuse(RefusalReason.Attachments, string.Join(", ", letter.Attachments));
         if (string.IsNullOrWhiteSpace(letter.Text))
             return new MailDecision.Refuse(RefusalReason.Empty, "no text besides quoted mail or a signature");
 

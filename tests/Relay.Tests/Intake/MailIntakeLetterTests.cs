@@ -253,7 +253,7 @@ public class MailIntakeLetterTests
     {
         var withFile = LetterTo(true, "imc") with { Attachments = ["declaration.pdf"] };
         var refused = Assert.IsType<MailDecision.Refuse>(MailIntakeDecision.Decide(withFile, Sender, Directory));
-        Assert.Equal((RefusalReason.Attachments, "attachments: declaration.pdf"), (refused.Reason, refused.Detail));
+        Assert.Equal((RefusalReason.Attachments, "declaration.pdf"), (refused.Reason, refused.Detail));
         Assert.Equal(RefusalReason.Empty, Assert.IsType<MailDecision.Refuse>(MailIntakeDecision.Decide(LetterTo(true, "imc") with { Text = " " }, Sender, Directory)).Reason);
         Assert.IsType<MailDecision.Ignore>(MailIntakeDecision.Decide(withFile with { Automatic = true }, Sender, Directory));
     }

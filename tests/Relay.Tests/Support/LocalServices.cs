@@ -15,6 +15,11 @@ public static class LocalServices
     public static string ImapPassword => Environment.GetEnvironmentVariable("RELAY_TEST_IMAP_PASSWORD")
         ?? throw new InvalidOperationException("RELAY_TEST_IMAP_PASSWORD is not set: run the tests through deploy/local/test.sh, which starts dovecot.");
 
+    /// <summary>The intake mailbox, a second dovecot user (unions write to relay+&lt;union&gt;@relay.test).</summary>
+    public static string IntakeImapUser => Env("RELAY_TEST_INTAKE_IMAP_USER", "relay@relay.test");
+    public static string IntakeImapPassword => Environment.GetEnvironmentVariable("RELAY_TEST_INTAKE_IMAP_PASSWORD")
+        ?? throw new InvalidOperationException("RELAY_TEST_INTAKE_IMAP_PASSWORD is not set: run the tests through deploy/local/test.sh, which starts dovecot.");
+
     /// <summary>A server-level connection string; tests create their own databases in it.</summary>
     public static string Postgres => Environment.GetEnvironmentVariable("RELAY_TEST_POSTGRES")
         ?? throw new InvalidOperationException("RELAY_TEST_POSTGRES is not set: run the tests through deploy/local/test.sh, which starts PostgreSQL.");

@@ -1,0 +1,246 @@
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Search;
+using MailKit.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+using Relay.Contracts;
+using Relay.Delivery;
+using Relay.Intake;
+using Relay.Intake.MailIntake;
+using Relay.Intake.Review;
+using Relay.Storage;
+using Relay.Tests.Support;
+
+namespace Relay.Tests.Intake;
+
+/// <summary>
+/// Email intake against a real IMAP server (dovecot on loopback, the intake mailbox's user), each
+/// test in a folder of its own: letters appended over IMAP, one poll, what was stored.
+/// </summary>
+public class MailIntakeMailboxTests : IAsyncLifetime
+{
+    private const string TrustedServer = "mx.relay.test";
+    private TestDatabase _database = null!;
+    private readonly string _folder = "intake-" + Guid.NewGuid().ToString("N")[..12];
+    private static readonly SeedLetter Letter = Seeds.Cerrejon;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        using var imap = await ConnectAsync();
+        await imap.GetFolder(imap.PersonalNamespaces[0]).CreateAsync(_folder, isMessageFolder: true);
+    }
+
+    public async Task DisposeAsync()
+    {
+        using (var imap = await ConnectAsync())
+            await (await imap.GetFolderAsync(_folder)).DeleteAsync();
+        await _database.DisposeAsync();
+    }
+
+    private static async Task<ImapClient> ConnectAsync()
+    {
+        var client = new ImapClient { Timeout = 10_000 };
+        await client.ConnectAsync("127.0.0.1", LocalServices.ImapPort, SecureSocketOptions.None);
+        await client.AuthenticateAsync(LocalServices.IntakeImapUser, LocalServices.IntakeImapPassword);
+        return client;
+    }
+
+    private async Task AppendAsync(MimeMessage message)
+    {
+        using var imap = await ConnectAsync();
+        await (await imap.GetFolderAsync(_folder)).AppendAsync(message, MessageFlags.None);
+    }
+
+    /// <summary>The intake's mailbox and recorder, with the delivery worker's answer to refused mail on the in-memory bus.</summary>
+    private Task<WorkerHarness> StartAsync() => WorkerHarness.StartAsync(_database,
+        bus => bus.AddConsumer<InboundMailReplyConsumer>(),
+        (services, _) =>
+        {
+            services.AddOptions<IntakeOptions>();
+            services.AddScoped<MessageSubmission>();
+            services.AddMailIntake();
+            services.AddEmailDelivery();
+        },
+        new()
+        {
+            ["Smtp:Port"] = LocalServices.SmtpPort.ToString(),
+            ["MailIntake:Host"] = "127.0.0.1",
+            ["MailIntake:Port"] = LocalServices.ImapPort.ToString(),
+            ["MailIntake:Security"] = "None",
+            ["MailIntake:Username"] = LocalServices.IntakeImapUser,
+            ["MailIntake:Password"] = LocalServices.IntakeImapPassword,
+            ["MailIntake:Folder"] = _folder,
+            ["MailIntake:Address"] = "relay@relay.test",
+            ["MailIntake:TrustedAuthServId"] = TrustedServer,
+            ["MailIntake:PollInterval"] = "01:00:00", // the tests poll themselves
+        });
+
+    /// <summary>A letter as the receiving server hands it over: its Authentication-Results on top when it verified the sender's domain.</summary>
+    private static MimeMessage Mail(string from, string to, string body, bool verified = true, string subject = "Re: Solidarity with the strikers of Cerrejón")
+    {
+        var mail = new MimeMessage { Subject = subject, MessageId = $"{Guid.NewGuid():N}@unions.example.org", Date = DateTimeOffset.UtcNow };
+        mail.From.Add(new MailboxAddress("María Pérez", from));
+        mail.To.Add(MailboxAddress.Parse(to));
+        mail.Body = new TextPart("plain") { Text = body };
+        var domain = from[(from.IndexOf('@') + 1)..];
+        mail.Headers.Insert(0, new Header("Authentication-Results",
+            verified ? $"{TrustedServer}; dkim=pass header.d={domain}; spf=pass smtp.mailfrom={from}" : $"{TrustedServer}; dkim=none; spf=softfail smtp.mailfrom={from}"));
+        return mail;
+    }
+
+    private const string QuoteAndSignature = "\n\nOn Mon, 3 Nov 2025 at 10:12, IMC <imc@example.org> wrote:\n> Dear colleagues,\n> please sign the call.\n\n-- \nMaría Pérez\nSecretaria internacional\n";
+
+    private async Task<(Union Sender, Union Recipient)> UnionsAsync()
+    {
+        await using var db = _database.Open();
+        return (await db.AddUnionAsync("Sintracarbón", "es"), await db.AddUnionAsync("International Miners' Coordination", "en"));
+    }
+
+    private static async Task<List<string>> EventTypesAsync(RelayDb db) => await db.Outbox.Select(o => o.EventType).ToListAsync();
+
+    [Fact]
+    public async Task A_verified_union_naming_a_recipient_submits_once_however_often_the_mailbox_is_read()
+    {
+        await using var worker = await StartAsync();
+        var mailbox = worker.Services.GetRequiredService<IntakeMailbox>();
+        var (sender, recipient) = await UnionsAsync();
+        await AppendAsync(Mail(sender.Email.ToUpperInvariant(), "Relay <relay+international-miners-coordination@relay.test>", Letter.Body + QuoteAndSignature));
+
+        Assert.Equal((1, 1), await mailbox.PollAsync(CancellationToken.None));
+        Assert.Equal((0, 0), await mailbox.PollAsync(CancellationToken.None));
+
+        await using (var db = _database.Open())
+        {
+            var message = await db.Messages.Include(m => m.Recipients).SingleAsync();
+            Assert.Equal((sender.Id, MessageChannel.Email, MessageStatus.Received), (message.SenderUnionId, message.Channel, message.Status));
+            Assert.Equal([recipient.Id], message.Recipients.Select(r => r.UnionId));
+            Assert.Equal(Letter.Body.Trim(), message.Body);
+            Assert.Equal("Solidarity with the strikers of Cerrejón", message.Title);
+            Assert.Equal("María Pérez", message.Author);
+            Assert.Null(message.Language); // detected later, by the translation stage
+            var inbound = await db.InboundMails.SingleAsync();
+            Assert.Equal((InboundOutcome.Submitted, message.Id), (inbound.Outcome, inbound.MessageId));
+            Assert.Equal([typeof(MessageSubmitted).FullName!], await EventTypesAsync(db));
+        }
+
+        // The same email left unseen again (a crash before it was flagged) is recognised.
+        using (var imap = await ConnectAsync())
+        {
+            var folder = await imap.GetFolderAsync(_folder);
+            await folder.OpenAsync(FolderAccess.ReadWrite);
+            await folder.RemoveFlagsAsync(await folder.SearchAsync(SearchQuery.All), MessageFlags.Seen, silent: true);
+        }
+        Assert.Equal((1, 0), await mailbox.PollAsync(CancellationToken.None));
+        await using var again = _database.Open();
+        Assert.Equal(1, await again.Messages.CountAsync());
+        Assert.Equal(1, await again.Outbox.CountAsync());
+    }
+
+    [Fact]
+    public async Task An_address_that_is_no_unions_waits_for_confirmation_as_a_supporter()
+    {
+        await using var worker = await StartAsync();
+        var (_, recipient) = await UnionsAsync();
+        await AppendAsync(Mail("maria@people.example.net", "relay+international-miners-coordination@relay.test", Letter.Body));
+
+        Assert.Equal((1, 1), await worker.Services.GetRequiredService<IntakeMailbox>().PollAsync(CancellationToken.None));
+
+        await using var db = _database.Open();
+        var message = await db.Messages.Include(m => m.Supporter).Include(m => m.Recipients).SingleAsync();
+        Assert.Equal((MessageStatus.AwaitingConfirmation, (Guid?)null, MessageChannel.Email), (message.Status, message.SenderUnionId, message.Channel));
+        Assert.Equal(("María Pérez", "maria@people.example.net"), (message.Supporter!.Name, message.Supporter.Email));
+        Assert.Equal("maria@people.example.net", message.ConfirmationAddress);
+        Assert.Equal([recipient.Id], message.Recipients.Select(r => r.UnionId));
+        Assert.Equal(InboundOutcome.AwaitingConfirmation, (await db.InboundMails.SingleAsync()).Outcome);
+        Assert.Equal([typeof(ConfirmationRequested).FullName!], await EventTypesAsync(db));
+    }
+
+    [Fact]
+    public async Task A_unions_address_the_server_did_not_verify_is_confirmed_at_the_registered_address()
+    {
+        await using var worker = await StartAsync();
+        var (sender, _) = await UnionsAsync();
+        await AppendAsync(Mail(sender.Email, "relay+international-miners-coordination@relay.test", Letter.Body, verified: false));
+
+        await worker.Services.GetRequiredService<IntakeMailbox>().PollAsync(CancellationToken.None);
+
+        await using var db = _database.Open();
+        var message = await db.Messages.SingleAsync();
+        Assert.Equal((MessageStatus.AwaitingConfirmation, (Guid?)sender.Id, sender.Email), (message.Status, message.SenderUnionId, message.ConfirmationAddress));
+        Assert.Contains("sender not verified", (await db.InboundMails.SingleAsync()).Detail);
+    }
+
+    [Fact]
+    public async Task An_attachment_is_refused_with_one_polite_answer_and_nothing_kept()
+    {
+        await using var worker = await StartAsync();
+        var (sender, _) = await UnionsAsync();
+        var mail = Mail(sender.Email, "relay+international-miners-coordination@relay.test", "");
+        var body = new BodyBuilder { TextBody = Letter.Body };
+        body.Attachments.Add("declaration.pdf", "%PDF-1.4 not really"u8.ToArray(), new ContentType("application", "pdf"));
+        mail.Body = body.ToMessageBody();
+        await AppendAsync(mail);
+
+        Assert.Equal((1, 1), await worker.Services.GetRequiredService<IntakeMailbox>().PollAsync(CancellationToken.None));
+
+        await using (var db = _database.Open())
+        {
+            Assert.Equal(0, await db.Messages.CountAsync());
+            var inbound = await db.InboundMails.SingleAsync();
+            Assert.Equal((InboundOutcome.Refused, "attachments: declaration.pdf", (Guid?)null), (inbound.Outcome, inbound.Detail, inbound.MessageId));
+            Assert.Equal([typeof(InboundMailRefused).FullName!], await EventTypesAsync(db));
+        }
+        await worker.DispatchOutboxAsync();
+        var answer = Assert.Single(await Maildev.WaitForAsync(sender.Email));
+        Assert.Equal("Re: Solidarity with the strikers of Cerrejón", answer.GetProperty("subject").GetString());
+        var source = await Maildev.SourceAsync(answer);
+        Assert.Contains("declaration.pdf", source);
+        Assert.Contains("Auto-Submitted: auto-replied", source);
+        Assert.Contains("without attachments", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(source))).TextBody);
+
+        // A redelivered event answers nothing more.
+        await worker.ConsumeAsync(new InboundMailRefused(InboundLetter.KeyOf(mail), RefusalReason.Attachments));
+        Assert.Single(await Maildev.EmailsToAsync(sender.Email));
+        await using var check = _database.Open();
+        Assert.NotNull((await check.InboundMails.SingleAsync()).RepliedAt);
+    }
+
+    [Fact]
+    public async Task A_verified_union_naming_nobody_waits_for_a_coordinator_who_chooses_the_recipients()
+    {
+        await using var worker = await StartAsync();
+        var (sender, recipient) = await UnionsAsync();
+        await AppendAsync(Mail(sender.Email, "relay@relay.test", Letter.Body));
+
+        await worker.Services.GetRequiredService<IntakeMailbox>().PollAsync(CancellationToken.None);
+
+        Guid id;
+        await using (var db = _database.Open())
+        {
+            var message = await db.Messages.Include(m => m.Recipients).SingleAsync();
+            Assert.Equal((MessageStatus.AwaitingRecipients, (Guid?)sender.Id), (message.Status, message.SenderUnionId));
+            Assert.Empty(message.Recipients);
+            Assert.Empty(await EventTypesAsync(db));
+            Assert.Equal(InboundOutcome.Triage, (await db.InboundMails.SingleAsync()).Outcome);
+            Assert.Equal([message.Id], (await new ReviewDesk(db).AwaitingRecipientsAsync(CancellationToken.None)).Select(m => m.Id));
+            id = message.Id;
+        }
+
+        await using (var db = _database.Open())
+            Assert.IsType<ReviewResult.Done>(await new ReviewDesk(db).SendOnAsync(id, "coordinator", [recipient.Id], CancellationToken.None));
+
+        await using (var db = _database.Open())
+        {
+            var message = await db.Messages.Include(m => m.Recipients).SingleAsync();
+            Assert.Equal(MessageStatus.Received, message.Status);
+            Assert.Equal([recipient.Id], message.Recipients.Select(r => r.UnionId));
+            Assert.Equal([typeof(MessageSubmitted).FullName!], await EventTypesAsync(db));
+            var audit = await db.AuditLog.SingleAsync();
+            Assert.Equal((AuditAction.ChooseRecipients, "coordinator", recipient.Name), (audit.Action, audit.Actor, audit.Detail));
+            Assert.IsType<ReviewResult.Refused>(await new ReviewDesk(db).SendOnAsync(id, "coordinator", [recipient.Id], CancellationToken.None));
+        }
+    }
+}
