@@ -9,6 +9,8 @@ builder.AddRelayServiceDefaults(bus =>
     bus.AddConsumer<SenderSummaryConsumer>();
     bus.AddConsumer<TellCoordinatorsConsumer>();
     bus.AddConsumer<RejectionNoticeConsumer>();
+    bus.AddConsumer<ConfirmationRequestedConsumer>();
+    bus.AddConsumer<SignInLinkRequestedConsumer>();
     bus.AddConsumer<InboundMailReplyConsumer>();
 });
 builder.Services.AddEmailDelivery();

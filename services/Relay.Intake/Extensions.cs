@@ -39,9 +39,11 @@ public static class Extensions
             o.Conventions.AllowAnonymousToPage("/Review/SignIn");
             o.Conventions.AuthorizeFolder("/Write", Policies.UnionForm);
             o.Conventions.AllowAnonymousToPage("/Write/SignIn");
+            o.Conventions.AllowAnonymousToPage("/Write/SignInLink");
         });
         builder.Services.AddScoped<Review.ReviewDesk>();
         builder.Services.AddScoped<MessageSubmission>();
+        builder.Services.AddScoped<MessageConfirmation>();
         builder.Services.AddMailIntake();
         // Escape markup, not languages: by default Razor turns every non-ASCII letter into an entity,
         // which bloats Cyrillic or Arabic pages several times over.

@@ -12,8 +12,4 @@ public class IntakeOptions
     public int PageSize { get; set; } = 20;
     /// <summary>The language the public site uses when the reader states none.</summary>
     public string DefaultLanguage { get; set; } = "en";
-    /// <summary>How long a sender has to confirm a message through the emailed link; after that the link no longer works.</summary>
-    public TimeSpan ConfirmationWindow { get; set; } = TimeSpan.FromDays(7);
-    /// <summary>How long an emailed sign-in link works (once).</summary>
-    public TimeSpan SignInLinkLifetime { get; set; } = TimeSpan.FromMinutes(30);
 }

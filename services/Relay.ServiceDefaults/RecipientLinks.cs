@@ -9,6 +9,10 @@ public class LinkOptions
 {
     /// <summary>Signs the links in emails; at least 32 characters. Changing it breaks every link already sent.</summary>
     public string? Secret { get; set; }
+    /// <summary>How long a sender has to confirm a message through the emailed link; after that the message never goes out.</summary>
+    public TimeSpan ConfirmationWindow { get; set; } = TimeSpan.FromDays(7);
+    /// <summary>How long an emailed sign-in link works (once); a link not sent within it is not sent.</summary>
+    public TimeSpan SignInLinkLifetime { get; set; } = TimeSpan.FromMinutes(30);
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Relay.Contracts;
+using Relay.ServiceDefaults;
 using Relay.Storage;
 
 namespace Relay.Intake;
@@ -12,7 +13,7 @@ public enum ConfirmationOutcome { Confirmed, AlreadyConfirmed, Expired, NotFound
 /// (MessageSubmitted, in the same transaction). Confirming twice changes nothing; a link older than
 /// the window no longer works, and the message never goes out.
 /// </summary>
-public sealed class MessageConfirmation(RelayDb db, IOptions<IntakeOptions> options)
+public sealed class MessageConfirmation(RelayDb db, IOptions<Relay.ServiceDefaults.LinkOptions> options)
 {
     public static ConfirmationOutcome Decide(SolidarityMessage message, DateTime now, TimeSpan window) =>
         message.ConfirmedAt is not null ? ConfirmationOutcome.AlreadyConfirmed

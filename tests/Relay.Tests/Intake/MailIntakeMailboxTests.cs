@@ -56,7 +56,11 @@ public class MailIntakeMailboxTests : IAsyncLifetime
 
     /// <summary>The intake's mailbox and recorder, with the delivery worker's answer to refused mail on the in-memory bus.</summary>
     private Task<WorkerHarness> StartAsync() => WorkerHarness.StartAsync(_database,
-        bus => bus.AddConsumer<InboundMailReplyConsumer>(),
+        bus =>
+        {
+            bus.AddConsumer<InboundMailReplyConsumer>();
+            bus.AddConsumer<ConfirmationRequestedConsumer>();
+        },
         (services, _) =>
         {
             services.AddOptions<IntakeOptions>();
@@ -140,22 +144,28 @@ public class MailIntakeMailboxTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_address_that_is_no_unions_waits_for_confirmation_as_a_supporter()
+    public async Task An_address_that_is_no_unions_waits_for_confirmation_as_a_supporter_who_is_emailed_the_link()
     {
         await using var worker = await StartAsync();
         var (_, recipient) = await UnionsAsync();
-        await AppendAsync(Mail("maria@people.example.net", "relay+international-miners-coordination@relay.test", Letter.Body));
+        var stranger = $"maria-{Guid.NewGuid():N}@people.example.net";
+        await AppendAsync(Mail(stranger, "relay+international-miners-coordination@relay.test", Letter.Body));
 
         Assert.Equal((1, 1), await worker.Services.GetRequiredService<IntakeMailbox>().PollAsync(CancellationToken.None));
 
-        await using var db = _database.Open();
-        var message = await db.Messages.Include(m => m.Supporter).Include(m => m.Recipients).SingleAsync();
-        Assert.Equal((MessageStatus.AwaitingConfirmation, (Guid?)null, MessageChannel.Email), (message.Status, message.SenderUnionId, message.Channel));
-        Assert.Equal(("María Pérez", "maria@people.example.net"), (message.Supporter!.Name, message.Supporter.Email));
-        Assert.Equal("maria@people.example.net", message.ConfirmationAddress);
-        Assert.Equal([recipient.Id], message.Recipients.Select(r => r.UnionId));
-        Assert.Equal(InboundOutcome.AwaitingConfirmation, (await db.InboundMails.SingleAsync()).Outcome);
-        Assert.Equal([typeof(ConfirmationRequested).FullName!], await EventTypesAsync(db));
+        await using (var db = _database.Open())
+        {
+            var message = await db.Messages.Include(m => m.Supporter).Include(m => m.Recipients).SingleAsync();
+            Assert.Equal((MessageStatus.AwaitingConfirmation, (Guid?)null, MessageChannel.Email), (message.Status, message.SenderUnionId, message.Channel));
+            Assert.Equal(("María Pérez", stranger), (message.Supporter!.Name, message.Supporter.Email));
+            Assert.Equal(stranger, message.ConfirmationAddress);
+            Assert.Equal([recipient.Id], message.Recipients.Select(r => r.UnionId));
+            Assert.Equal(InboundOutcome.AwaitingConfirmation, (await db.InboundMails.SingleAsync()).Outcome);
+            Assert.Equal([typeof(ConfirmationRequested).FullName!], await EventTypesAsync(db));
+        }
+        // The email stage sends the link that confirms it, as for the supporters' form.
+        await worker.DispatchOutboxAsync();
+        Assert.Contains("/confirm/", await Maildev.SourceAsync(Assert.Single(await Maildev.WaitForAsync(stranger))));
     }
 
     [Fact]
