@@ -290,7 +290,15 @@ start_relay() {
   )
   # Intake first: it creates the schema and the coordinator key; the workers find both in place.
   log "starting Relay intake on $RELAY_URL"
-  (cd "$ROOT" && start_bg intake env "${env[@]}" dotnet "$(relay_dll intake)" --urls "$RELAY_URL")
+  # Intake also reads its mailbox (relay+<union>@relay.test) from dovecot, when dovecot runs.
+  local intake_env=()
+  if is_running dovecot; then
+    intake_env=(
+      "MailIntake__Host=127.0.0.1" "MailIntake__Port=$IMAP_PORT" "MailIntake__Security=None"
+      "MailIntake__Username=$INTAKE_IMAP_USER" "MailIntake__Password=$INTAKE_IMAP_PASSWORD" "MailIntake__Address=$INTAKE_IMAP_USER"
+    )
+  fi
+  (cd "$ROOT" && start_bg intake env "${env[@]}" "${intake_env[@]}" dotnet "$(relay_dll intake)" --urls "$RELAY_URL")
   wait_for "Relay intake ($RELAY_URL/health/ready)" 120 curl -fsS "$RELAY_URL/health/ready"
   for service in "${RELAY_SERVICES[@]:1}"; do
     log "starting Relay $service worker"

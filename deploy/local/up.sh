@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs the whole relay locally: installs what is missing, starts RabbitMQ, Apertium APY and maildev
-# on 127.0.0.1 with their state under .relay/, builds Relay and starts every service in the
-# background. Running it again while everything runs changes nothing. Stop with deploy/local/down.sh.
+# Runs the whole relay locally: installs what is missing, starts RabbitMQ, Apertium APY, maildev and
+# dovecot (the intake mailbox) on 127.0.0.1 with their state under .relay/, builds Relay and starts
+# every service in the background. Running it again while everything runs changes nothing. Stop with deploy/local/down.sh.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_runtime
 start_rabbitmq
 start_apy
 start_maildev
+start_dovecot
 
 running=0
 for service in "${RELAY_SERVICES[@]}"; do is_running "$service" && running=$((running + 1)); done
@@ -26,6 +27,7 @@ Relay is running.
   Public site           $RELAY_URL/
   API                   $RELAY_URL/api/unions   (see README.md)
   Mail inbox (maildev)  http://127.0.0.1:$MAILDEV_WEB_PORT/
+  Intake mailbox (IMAP) 127.0.0.1:$IMAP_PORT   (user $INTAKE_IMAP_USER, password INTAKE_IMAP_PASSWORD in .relay/secrets.env)
   RabbitMQ management   http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/   (user relay, password in .relay/secrets.env)
   Coordinator key       $STATE/coordinator.key
   Logs                  $LOGS/
