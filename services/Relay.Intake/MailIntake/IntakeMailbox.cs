@@ -48,13 +48,20 @@ public sealed class IntakeMailbox(IServiceScopeFactory scopes, IOptions<MailInta
         foreach (var uid in await folder.SearchAsync(SearchQuery.NotSeen, timeout.Token))
         {
             var letter = InboundLetter.Read(await folder.GetMessageAsync(uid, timeout.Token), _options);
-            await using (var scope = scopes.CreateAsyncScope())
+            try
             {
+                await using var scope = scopes.CreateAsyncScope();
                 if (await scope.ServiceProvider.GetRequiredService<MailIntakeRecorder>().RecordAsync(letter, timeout.Token) is { } outcome)
                 {
                     fresh++;
                     logger.LogInformation("Intake mailbox: \"{Subject}\" from {From}: {Outcome}", letter.Subject, letter.From, outcome);
                 }
+            }
+            catch (Exception e) when (!timeout.IsCancellationRequested)
+            {
+                // Left unseen, so it is read again at the next poll; the emails after it are not held up.
+                logger.LogError(e, "Intake mailbox: \"{Subject}\" from {From} could not be recorded; it stays unseen and is tried again", letter.Subject, letter.From);
+                continue;
             }
             await folder.AddFlagsAsync(uid, MessageFlags.Seen, silent: true, timeout.Token);
             emails++;
