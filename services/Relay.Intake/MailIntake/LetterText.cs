@@ -57,10 +57,10 @@ public static partial class LetterText
         var line = lines[i].Trim();
         if (line.Length == 0)
             return false;
-        if (OriginalMessage().IsMatch(line) || Attribution().IsMatch(line))
+        if (OriginalMessage().IsMatch(line) || IsAttribution(line))
             return true;
         // An attribution a client wrapped onto two lines ("On Mon, 3 Nov 2025, Name\n<a@b.org> wrote:").
-        if (i + 1 < lines.Length && line.Length < 200 && Attribution().IsMatch(line + " " + lines[i + 1].Trim()) && AttributionStart().IsMatch(line))
+        if (i + 1 < lines.Length && line.Length < 200 && AttributionStart().IsMatch(line) && IsAttribution(line + " " + lines[i + 1].Trim()))
             return true;
         // Outlook's reply header: "From: …" then, within a few lines, "Sent: …" or "Date: …"; often under a rule of underscores.
         if (line.Length >= 10 && line.All(c => c == '_') && i + 1 < lines.Length && OutlookFrom().IsMatch(lines[i + 1].Trim()))
@@ -69,6 +69,12 @@ public static partial class LetterText
             return lines.Skip(i + 1).Take(3).Any(l => OutlookSent().IsMatch(l.Trim()));
         return false;
     }
+
+    // A client's attribution names an address or a time or date: "On 3 November the strikers wrote:" is the letter's own.
+    private static bool IsAttribution(string line) => Attribution().IsMatch(line) && (line.Contains('@') || TimeOrDate().IsMatch(line));
+
+    [GeneratedRegex(@"\d{1,2}[:h]\d{2}|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")]
+    private static partial Regex TimeOrDate();
 
     [GeneratedRegex(@"^-{2,}\s*(Original Message|Forwarded message|Mensaje original|Message d'origine|Mensagem original|Ursprüngliche Nachricht|Missatge original)\s*-{2,}$", RegexOptions.IgnoreCase)]
     private static partial Regex OriginalMessage();

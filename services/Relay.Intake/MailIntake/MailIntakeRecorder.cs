@@ -68,6 +68,6 @@ public sealed class MailIntakeRecorder(RelayDb db, MessageSubmission submission)
     /// <summary>A union whose email was not verified confirms at its registered address; anyone else at the address they wrote from.</summary>
     private static UnconfirmedSender UnconfirmedSenderOf(InboundLetter letter, Union? union) =>
         union is null
-            ? new UnconfirmedSender(null, letter.FromName ?? letter.From[..Math.Max(letter.From.IndexOf('@'), 1)], null, letter.From)
+            ? new UnconfirmedSender(null, letter.FromName is { Length: <= 200 } name ? name : letter.From[..Math.Max(letter.From.IndexOf('@'), 1)], null, letter.From)
             : new UnconfirmedSender(union.Id, union.Name, null, union.Email);
 }

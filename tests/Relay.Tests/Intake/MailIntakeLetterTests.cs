@@ -52,6 +52,14 @@ public class MailIntakeLetterTests
     }
 
     [Fact]
+    public void A_letter_that_itself_says_someone_wrote_is_kept()
+    {
+        var text = "On 3 November the strikers of Cerrejón wrote:\n\nWe will not go back without our demands.\n\nWe stand with them.";
+        Assert.Equal(text, LetterText.Cut(text));
+        Assert.Equal("Thanks.", LetterText.Cut("Thanks.\n\nOn 03/11/2025 10:12, International Miners' Coordination wrote:\nDear colleagues"));
+    }
+
+    [Fact]
     public void Interleaved_quote_lines_are_dropped_and_the_answers_kept()
     {
         var text = LetterText.Cut("> Will you sign?\nYes, we sign.\n> And publish?\nPlease publish it.");

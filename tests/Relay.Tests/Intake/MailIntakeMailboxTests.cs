@@ -219,6 +219,36 @@ public class MailIntakeMailboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_html_only_letter_goes_on_as_text_and_one_with_nothing_of_its_own_is_refused_and_answered()
+    {
+        await using var worker = await StartAsync();
+        var (sender, _) = await UnionsAsync();
+        var html = Mail(sender.Email, "relay+international-miners-coordination@relay.test", "");
+        html.Body = new TextPart("html")
+        {
+            Text = "<div dir=\"ltr\"><p>Dear colleagues,</p><p>we stand with you &amp; your strike.<br>Glück auf!</p>"
+                + "<div class=\"gmail_quote\">On Mon, 3 Nov 2025 at 10:12, IMC &lt;imc@example.org&gt; wrote:<br>"
+                + "<blockquote class=\"gmail_quote\">Please sign the call.</blockquote></div></div>",
+        };
+        await AppendAsync(html);
+        await AppendAsync(Mail(sender.Email, "relay+international-miners-coordination@relay.test",
+            "On Mon, 3 Nov 2025 at 10:12, IMC <imc@example.org> wrote:\n> Please sign the call.\n", subject: "Re: Please sign the call"));
+
+        Assert.Equal((2, 2), await worker.Services.GetRequiredService<IntakeMailbox>().PollAsync(CancellationToken.None));
+
+        await using (var db = _database.Open())
+        {
+            Assert.Equal("Dear colleagues,\n\nwe stand with you & your strike.\nGlück auf!", (await db.Messages.SingleAsync()).Body);
+            var refused = await db.InboundMails.SingleAsync(m => m.Outcome == InboundOutcome.Refused);
+            Assert.StartsWith(RefusalReason.Empty + ":", refused.Detail);
+        }
+        await worker.DispatchOutboxAsync();
+        var answer = Assert.Single(await Maildev.WaitForAsync(sender.Email));
+        Assert.Equal("Re: Please sign the call", answer.GetProperty("subject").GetString());
+        Assert.Contains("We did not find a letter in your email", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await Maildev.SourceAsync(answer)))).TextBody);
+    }
+
+    [Fact]
     public async Task A_verified_union_naming_nobody_waits_for_a_coordinator_who_chooses_the_recipients()
     {
         await using var worker = await StartAsync();
