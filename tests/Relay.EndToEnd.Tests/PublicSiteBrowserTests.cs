@@ -14,21 +14,11 @@ namespace Relay.EndToEnd.Tests;
 /// </summary>
 public class PublicSiteBrowserTests(RelayProcesses relay, ITestOutputHelper output) : IClassFixture<RelayProcesses>
 {
-    /// <summary>Debian's package; Playwright's own browsers cannot be downloaded here (RELAY_TEST_CHROMIUM to use another).</summary>
-    private static string Chromium => Environment.GetEnvironmentVariable("RELAY_TEST_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
-
-    /// <summary>axe-core's script, which deploy/local/lib.sh installs from npm (RELAY_TEST_AXE to use another).</summary>
-    private static string AxeScript => Environment.GetEnvironmentVariable("RELAY_TEST_AXE") is { Length: > 0 } path ? path
-        : Path.Combine(RepositoryRoot(), ".relay", "tools", "axe-core", "node_modules", "axe-core", "axe.min.js");
-
-    private static readonly string Artifacts = Environment.GetEnvironmentVariable("RELAY_TEST_ARTIFACTS") is { Length: > 0 } path ? path
-        : Path.Combine(AppContext.BaseDirectory, "TestResults", "public-site");
+    private static readonly string Artifacts = Browsers.Artifacts("public-site");
 
     [Fact]
     public async Task A_reader_finds_a_published_message_reads_it_in_spanish_and_the_pages_pass_an_accessibility_audit()
     {
-        Assert.True(File.Exists(AxeScript), $"{AxeScript} is missing: deploy/local/test.sh installs axe-core from npm.");
-        Directory.CreateDirectory(Artifacts);
         output.WriteLine($"screenshots and audit results: {Artifacts}");
 
         var tag = Guid.NewGuid().ToString("N")[..6];
@@ -47,7 +37,7 @@ public class PublicSiteBrowserTests(RelayProcesses relay, ITestOutputHelper outp
             .Single(t => t.GetProperty("language").GetString() == "es").GetProperty("title").GetString()!;
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
+        await using var browser = await Browsers.LaunchAsync(playwright);
 
         // A reader without JavaScript: the index in English, the message, the language menu, the filter form.
         await using (var reader = await browser.NewContextAsync(new() { JavaScriptEnabled = false, Locale = "en-GB" }))
@@ -86,12 +76,6 @@ public class PublicSiteBrowserTests(RelayProcesses relay, ITestOutputHelper outp
         // The audit needs JavaScript: axe-core runs in the page.
         await using var audited = await browser.NewContextAsync();
         var auditPage = await audited.NewPageAsync();
-        // First a page known to fail, so that a clean result below means the audit ran, not that it saw nothing.
-        await auditPage.SetContentAsync("<!DOCTYPE html><html><head><title>control</title></head><body><img src=\"x.png\"></body></html>");
-        var control = (await AuditAsync(auditPage)).EnumerateArray().Select(v => v.GetProperty("id").GetString()).ToList();
-        Assert.Contains("image-alt", control);
-        Assert.Contains("html-has-lang", control);
-
         // Usable by keyboard: the first Tab reaches the skip link, and following it moves focus past the menu.
         await auditPage.GotoAsync($"{relay.BaseUrl}/?lang=en");
         await auditPage.Keyboard.PressAsync("Tab");
@@ -99,40 +83,9 @@ public class PublicSiteBrowserTests(RelayProcesses relay, ITestOutputHelper outp
         await auditPage.Keyboard.PressAsync("Enter");
         Assert.EndsWith("#content", auditPage.Url);
 
-        var failures = new List<string>();
-        foreach (var (name, path) in new[] { ("index-en", "/?lang=en"), ("index-es", "/?lang=es"), ("message-en", $"/messages/{id}?lang=en"), ("message-es", $"/messages/{id}?lang=es"), ("takedowns", "/takedowns") })
-        {
-            await auditPage.GotoAsync(relay.BaseUrl + path);
-            var violations = await AuditAsync(auditPage);
-            await File.WriteAllTextAsync(Path.Combine(Artifacts, $"axe-{name}.json"), violations.GetRawText());
-            foreach (var v in violations.EnumerateArray())
-            {
-                var line = $"{path}: {v.GetProperty("impact")} {v.GetProperty("id")} ({v.GetProperty("help")}) at {v.GetProperty("nodes")}";
-                output.WriteLine(line);
-                if (v.GetProperty("impact").GetString() is "serious" or "critical")
-                    failures.Add(line);
-            }
-        }
+        var failures = await Browsers.SeriousViolationsAsync(auditPage, Artifacts, output.WriteLine,
+            [.. new[] { ("index-en", "/?lang=en"), ("index-es", "/?lang=es"), ("message-en", $"/messages/{id}?lang=en"), ("message-es", $"/messages/{id}?lang=es"), ("takedowns", "/takedowns") }
+                .Select(p => (p.Item1, relay.BaseUrl + p.Item2))]);
         Assert.True(failures.Count == 0, "axe-core found serious or critical violations:\n" + string.Join("\n", failures));
-    }
-
-    /// <summary>Injects axe-core from the file npm installed and runs it on the whole page: its violations, each with impact, rule, help and the elements.</summary>
-    private static async Task<JsonElement> AuditAsync(IPage page)
-    {
-        await page.AddScriptTagAsync(new() { Path = AxeScript });
-        return await page.EvaluateAsync<JsonElement>("""
-            async () => {
-                const results = await axe.run(document, { resultTypes: ['violations'] });
-                return results.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) }));
-            }
-            """);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Relay.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException("Relay.sln not found above " + AppContext.BaseDirectory);
     }
 }

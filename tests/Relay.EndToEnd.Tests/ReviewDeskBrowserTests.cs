@@ -12,9 +12,6 @@ namespace Relay.EndToEnd.Tests;
 /// </summary>
 public class ReviewDeskBrowserTests(RelayProcesses relay) : IClassFixture<RelayProcesses>
 {
-    /// <summary>Debian's package; Playwright's own browsers cannot be downloaded here (RELAY_TEST_CHROMIUM to use another).</summary>
-    private static string Chromium => Environment.GetEnvironmentVariable("RELAY_TEST_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
-
     [Fact]
     public async Task A_coordinator_corrects_the_spanish_translation_in_the_browser_and_the_recipient_receives_the_correction()
     {
@@ -32,7 +29,7 @@ public class ReviewDeskBrowserTests(RelayProcesses relay) : IClassFixture<RelayP
         const string correction = "Corrección de la coordinación: ¡Viva la huelga de El Cerrejón!";
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
+        await using var browser = await Browsers.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
 
         await page.GotoAsync($"{relay.BaseUrl}/review");

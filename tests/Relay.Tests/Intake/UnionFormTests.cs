@@ -94,6 +94,33 @@ public partial class UnionFormTests(RelayApplication app) : IClassFixture<RelayA
     }
 
     [Fact]
+    public async Task Searching_the_directory_keeps_what_was_already_typed()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..6];
+        var (chosen, _) = await CreateUnionAsync($"Sintracarbón {marker}", "CO", "es");
+        await CreateUnionAsync($"CGT {marker}", "ES", "es");
+        var (browser, _) = await SignedInAsync();
+        var form = await browser.GetStringAsync("/write");
+
+        var response = await PostFormAsync(browser, "/write?handler=search", new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = Token(form), ["FormKey"] = FormKey().Match(form).Groups[1].Value,
+            ["Q"] = $"cgt {marker}", ["Recipients"] = chosen.ToString(), ["Title"] = "Solidaridad con los mineros", ["Body"] = "Half a letter",
+            ["Language"] = "es",
+        });
+        var page = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("value=\"Solidaridad con los mineros\"", page);
+        Assert.Contains(">Half a letter</textarea>", page);
+        Assert.Contains($"CGT {marker}", page);
+        Assert.Contains($"id=\"r-{chosen}\" name=\"Recipients\" value=\"{chosen}\" checked", page); // chosen stays listed and checked
+        Assert.DoesNotContain("role=\"alert\"", page);
+        await using var db = app.OpenDb();
+        Assert.False(await db.Messages.AnyAsync(m => m.Title == "Solidaridad con los mineros"));
+    }
+
+    [Fact]
     public async Task The_search_narrows_the_directory_and_each_union_shows_the_language_it_receives()
     {
         var marker = Guid.NewGuid().ToString("N")[..6];

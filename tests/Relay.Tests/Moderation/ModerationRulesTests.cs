@@ -258,6 +258,16 @@ public class ModerationRulesTests
     }
 
     [Fact]
+    public void A_supporters_message_is_held_for_a_coordinator_unless_the_code_is_off()
+    {
+        var fromSupporter = Known with { FromSupporter = true };
+        Assert.Equal("unverified-sender: a supporter wrote it, not a union of the directory: a coordinator reads it first",
+            Held(Screen(Letter, fromSupporter), "unverified-sender"));
+        Approved(Screen(Letter, fromSupporter, new ModerationOptions { Disabled = "unverified-sender" }));
+        Approved(Screen(Letter, Known));
+    }
+
+    [Fact]
     public void A_recipient_that_asked_for_review_holds_what_is_sent_to_it()
     {
         var result = Screen(Letter, Known with { Recipients = [new("Sintracarbón", 0, false), new("CGT", 0, true)] });
