@@ -39,6 +39,10 @@ public sealed class RelayApplication : WebApplicationFactory<IntakeOptions>, IAs
         builder.UseSetting("Intake:CoordinatorKeyFile", _keyFile);
         builder.UseSetting("Outbox:PollInterval", "00:00:00.100");
         builder.UseSetting("Links:Secret", TestSecrets.LinkSecret);
+        // Email intake on, so pages show the unions' addresses; its mailbox is never polled here.
+        builder.UseSetting("MailIntake:Host", "127.0.0.1");
+        builder.UseSetting("MailIntake:Address", "relay@relay.test");
+        builder.UseSetting("MailIntake:PollInterval", "7.00:00:00");
         builder.ConfigureTestServices(services => services.AddMassTransitTestHarness());
     }
 

@@ -8,8 +8,11 @@ using Relay.Tests.Support;
 
 namespace Relay.Tests.Intake;
 
-/// <summary>The review desk's page for an email that named no recipient: a coordinator picks them from the directory and sends it on.</summary>
-public partial class MailIntakeReviewTests(RelayApplication app) : IClassFixture<RelayApplication>
+/// <summary>
+/// The pages of email intake: the unions' addresses on the form, and the review desk's page for an
+/// email that named no recipient, where a coordinator picks them from the directory and sends it on.
+/// </summary>
+public partial class MailIntakePageTests(RelayApplication app) : IClassFixture<RelayApplication>
 {
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();
@@ -69,5 +72,34 @@ public partial class MailIntakeReviewTests(RelayApplication app) : IClassFixture
         Assert.True(await app.Harness.WasPublishedAsync<MessageSubmitted>(m => m.Context.Message.MessageId == message.Id
             && m.Context.Message.RecipientUnionIds.SequenceEqual(new[] { recipient.Id })));
         Assert.DoesNotContain(page, await browser.GetStringAsync("/review"));
+    }
+
+    [Fact]
+    public async Task A_signed_in_union_is_shown_each_unions_email_address()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        string key;
+        await using (var db = app.OpenDb())
+        {
+            key = ApiKeys.Generate();
+            var writer = await db.AddUnionAsync("International Miners' Coordination " + suffix, "en");
+            writer.ApiKeyHash = ApiKeys.Hash(key);
+            await db.AddUnionAsync("Sintracarbón " + suffix, "es");
+            await db.AddUnionAsync("Twin " + suffix, "en");
+            await db.AddUnionAsync("twin " + suffix, "en");
+            await db.SaveChangesAsync();
+        }
+        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var signedIn = await browser.PostAsync("/write/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Key"] = key, ["__RequestVerificationToken"] = await TokenAsync(browser, "/write/sign-in"),
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+
+        var form = WebUtility.HtmlDecode(await browser.GetStringAsync("/write")); // Razor writes '+' as &#x2B;
+
+        Assert.Contains($"<code>relay+sintracarbon-{suffix}@relay.test</code>", form);
+        Assert.DoesNotContain($"relay+twin-{suffix}@", form); // two unions, one slug: neither is named by it
+        Assert.DoesNotContain($"relay+international-miners-coordination-{suffix}@", form); // not to itself
     }
 }
