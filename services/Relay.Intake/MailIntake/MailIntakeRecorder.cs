@@ -35,17 +35,19 @@ public sealed class MailIntakeRecorder(RelayDb db, MessageSubmission submission)
             MailDecision.Ignore i => (InboundOutcome.Ignored, i.Why, (SubmissionResult?)null),
             _ => throw new InvalidOperationException($"Unknown decision {decision}"),
         };
+        var refusedFor = (decision as MailDecision.Refuse)?.Reason;
+        // A letter that breaks a rule every message keeps (too long, say) is refused with that rule.
         if (result is SubmissionResult.Invalid invalid)
-            (outcome, detail, decision) = (InboundOutcome.Refused, $"{RefusalReason.Invalid}: {string.Join(" ", invalid.Validation.Errors.SelectMany(e => e.Value))}",
-                new MailDecision.Refuse(RefusalReason.Invalid, ""));
+            (outcome, detail, refusedFor) = (InboundOutcome.Refused,
+                $"{RefusalReason.Invalid}: {string.Join(" ", invalid.Validation.Errors.SelectMany(e => e.Value))}", RefusalReason.Invalid);
 
         db.InboundMails.Add(new InboundMail
         {
             Key = letter.Key, From = letter.From, Subject = letter.Subject, Outcome = outcome, Detail = detail,
             MessageId = (result as SubmissionResult.Accepted)?.Message.Id, ReceivedAt = DateTime.UtcNow,
         });
-        if (decision is MailDecision.Refuse refused)
-            db.Enqueue(new InboundMailRefused(letter.Key, refused.Reason));
+        if (refusedFor is not null)
+            db.Enqueue(new InboundMailRefused(letter.Key, refusedFor));
         try
         {
             await db.SaveChangesAsync(cancellationToken);

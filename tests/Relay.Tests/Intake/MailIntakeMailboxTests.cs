@@ -249,6 +249,26 @@ public class MailIntakeMailboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_letter_longer_than_any_message_may_be_is_refused_with_the_rule()
+    {
+        await using var worker = await StartAsync();
+        var (sender, _) = await UnionsAsync();
+        var longLetter = string.Join("\n\n", Enumerable.Repeat(Letter.Body, 20_001 / Letter.Body.Length + 1));
+        await AppendAsync(Mail(sender.Email, "relay+international-miners-coordination@relay.test", longLetter));
+
+        Assert.Equal((1, 1), await worker.Services.GetRequiredService<IntakeMailbox>().PollAsync(CancellationToken.None));
+
+        await using (var db = _database.Open())
+        {
+            Assert.Equal(0, await db.Messages.CountAsync());
+            Assert.Contains("at most 20000 are allowed", (await db.InboundMails.SingleAsync()).Detail);
+        }
+        await worker.DispatchOutboxAsync();
+        var answer = Assert.Single(await Maildev.WaitForAsync(sender.Email));
+        Assert.Contains("could not be accepted as it is", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await Maildev.SourceAsync(answer)))).TextBody);
+    }
+
+    [Fact]
     public async Task A_verified_union_naming_nobody_waits_for_a_coordinator_who_chooses_the_recipients()
     {
         await using var worker = await StartAsync();
