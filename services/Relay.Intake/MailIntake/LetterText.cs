@@ -27,9 +27,13 @@ public static partial class LetterText
     {
         if (!part.IsFlowed)
             return part.Text;
-        // format=flowed (RFC 3676): soft line breaks joined, as the sender's client meant them.
+        // format=flowed (RFC 3676): soft line breaks joined, as the sender's client meant them. The
+        // signature goes first: its "-- " line ends in a space, which would join it to the text.
+        var lines = part.Text.Replace("\r\n", "\n").Split('\n');
+        var signature = Array.IndexOf(lines, "-- ");
+        var text = string.Join('\n', signature < 0 ? lines : lines[..signature]);
         var delsp = part.ContentType.Parameters.TryGetValue("delsp", out string? d) && d!.Equals("yes", StringComparison.OrdinalIgnoreCase);
-        return new FlowedToText { DeleteSpace = delsp }.Convert(part.Text);
+        return new FlowedToText { DeleteSpace = delsp }.Convert(text);
     }
 
     /// <summary>Cuts the quoted mail (attribution lines, "&gt;" lines, forwarded or Outlook headers) and the signature ("-- ").</summary>

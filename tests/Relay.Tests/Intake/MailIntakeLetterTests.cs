@@ -87,6 +87,16 @@ public class MailIntakeLetterTests
     }
 
     [Fact]
+    public void Format_flowed_lines_are_joined_as_the_sender_wrote_them()
+    {
+        var mail = Mail("");
+        var part = new TextPart("plain") { Text = "We stand with \r\nyou in your strike.\r\n\r\nGlück auf!\r\n-- \r\nMaría\r\n" };
+        part.ContentType.Parameters.Add("format", "flowed");
+        mail.Body = part;
+        Assert.Equal("We stand with you in your strike.\n\nGlück auf!", InboundLetter.Read(mail, Options).Text);
+    }
+
+    [Fact]
     public void The_plain_alternative_is_preferred_to_the_html_one()
     {
         var mail = Mail("");
