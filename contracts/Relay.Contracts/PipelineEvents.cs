@@ -115,6 +115,6 @@ public record TranslationRetryRequested(Guid MessageId);
 /// saying what was refused and how to write instead.
 /// </summary>
 /// <param name="InboundMailKey">The recorded inbound mail (its key: the SHA-256 of its Message-ID).</param>
-/// <param name="Reason">attachments, empty, no-recipient or invalid.</param>
+/// <param name="Reason">attachments, empty, no-recipient, invalid or limited.</param>
 [MustBeRouted]
 public record InboundMailRefused(string InboundMailKey, string Reason);

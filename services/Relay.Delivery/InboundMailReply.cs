@@ -37,6 +37,11 @@ public static class InboundMailReply
 
                 Each union of Relay's directory has its own address: the address you wrote to, with a plus sign and the union's name after its first part, in lower case, with dashes between the words and without accents. For example, if you wrote to relay@example.org, a letter for Sintracarbón goes to relay+sintracarbon@example.org. Please send your letter again to the address of each union it is for. Nothing of your first email was kept.
                 """,
+            "limited" => $"""
+                {Thanks} Relay could not take your letter now: {found}
+
+                Please send it again later. Nothing of this email was kept.
+                """,
             _ => $"""
                 {Thanks} Your letter could not be accepted as it is: {found}
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Relay.Intake.Abuse;
 using Relay.Intake.Auth;
 using Relay.Intake.MailIntake;
 using Relay.ServiceDefaults;
@@ -30,6 +31,7 @@ public static class Extensions
             .AddPolicy(Policies.Union, p => p.RequireRole(Roles.Union))
             .AddPolicy(Policies.UnionOrCoordinator, p => p.RequireRole(Roles.Union, Roles.Coordinator));
         builder.Services.AddHostedService<CoordinatorKeyBootstrap>();
+        builder.Services.AddRelayRateLimits();
 
         // The review desk's pages need a signed-in coordinator, and the unions' form a signed-in union,
         // except the sign-in pages; their forms carry antiforgery tokens, which Razor Pages check on every POST.

@@ -11,6 +11,8 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+// After authentication: a request counts against its key, or its address when it has none.
+app.UseRateLimiter();
 app.MapHealth();
 app.MapUnions();
 app.MapMessages();

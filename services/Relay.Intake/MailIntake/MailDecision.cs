@@ -28,6 +28,8 @@ public static class RefusalReason
     public const string NoRecipient = "no-recipient";
     /// <summary>The letter breaks a rule any message must keep (too long, say).</summary>
     public const string Invalid = "invalid";
+    /// <summary>The sender is over a limit (RateLimits: recipients a day, unconfirmed messages).</summary>
+    public const string Limited = "limited";
 }
 
 /// <summary>What an intake email came to, as recorded on its InboundMail.</summary>

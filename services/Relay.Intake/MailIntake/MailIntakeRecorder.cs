@@ -36,10 +36,18 @@ public sealed class MailIntakeRecorder(RelayDb db, MessageSubmission submission)
             _ => throw new InvalidOperationException($"Unknown decision {decision}"),
         };
         var refusedFor = (decision as MailDecision.Refuse)?.Reason;
-        // A letter that breaks a rule every message keeps (too long, say) is refused with that rule.
+        // A letter that breaks a rule every message keeps (too long, say) is refused with that rule;
+        // one over a limit (RateLimits) with the limit.
         if (result is SubmissionResult.Invalid invalid)
             (outcome, detail, refusedFor) = (InboundOutcome.Refused,
                 $"{RefusalReason.Invalid}: {string.Join(" ", invalid.Validation.Errors.SelectMany(e => e.Value))}", RefusalReason.Invalid);
+        if (result is SubmissionResult.Limited limited)
+            (outcome, detail, refusedFor) = (InboundOutcome.Refused, $"{RefusalReason.Limited}: {limited.Detail}", RefusalReason.Limited);
+        // A sender the server did not verify may be forged: answering every such email would let
+        // anyone flood an address with Relay's answers: only its first refused email in a day is answered.
+        var verified = sender is not null && letter.Verdict.Pass;
+        if (refusedFor is not null && !verified && await AnsweredTodayAsync(letter.From, cancellationToken))
+            (detail, refusedFor) = (detail + " (not answered: another email from this unverified address was refused in the last day)", null);
 
         db.InboundMails.Add(new InboundMail
         {
@@ -61,6 +69,12 @@ public sealed class MailIntakeRecorder(RelayDb db, MessageSubmission submission)
             throw;
         }
         return outcome;
+    }
+
+    private Task<bool> AnsweredTodayAsync(string address, CancellationToken cancellationToken)
+    {
+        var since = DateTime.UtcNow.AddDays(-1);
+        return db.InboundMails.AnyAsync(m => m.From == address && m.Outcome == InboundOutcome.Refused && m.ReceivedAt > since, cancellationToken);
     }
 
     private static SubmitMessageRequest Request(InboundLetter letter, IReadOnlyList<Guid> recipients) =>

@@ -12,6 +12,8 @@ public abstract record SubmissionResult
 {
     public sealed record Accepted(SolidarityMessage Message) : SubmissionResult;
     public sealed record Invalid(Validation Validation) : SubmissionResult;
+    /// <summary>Within a limit (RateLimits): nothing was stored; it may be tried again after <paramref name="RetryAfter"/>.</summary>
+    public sealed record Limited(string Detail, TimeSpan RetryAfter) : SubmissionResult;
 }
 
 /// <summary>
@@ -26,7 +28,7 @@ public sealed record UnconfirmedSender(Guid? UnionId, string Name, string? Organ
 /// email intake so they cannot drift: validation, unknown recipients, idempotency, and the message
 /// stored with its event in one transaction (an accepted message goes through even if the broker is down).
 /// </summary>
-public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> options)
+public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> options, IOptions<Abuse.RateLimitOptions> limits)
 {
     public const int MaxIdempotencyKeyLength = 200;
 
@@ -40,6 +42,8 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
         var validation = await ValidateAsync(request, idempotencyKey, cancellationToken);
         if (!validation.IsValid)
             return new SubmissionResult.Invalid(validation);
+        if (await OverDailyRecipientsAsync(sender, request.RecipientIds.Count, cancellationToken) is { } limited)
+            return limited;
 
         var message = NewMessage(request, idempotencyKey, channel);
         message.SenderUnionId = sender;
@@ -65,6 +69,13 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
         ValidateSender(validation, sender);
         if (!validation.IsValid)
             return new SubmissionResult.Invalid(validation);
+        var waiting = await db.Messages.CountAsync(m => m.Status == MessageStatus.AwaitingConfirmation
+            && m.ConfirmationAddress!.ToLower() == email && m.ReceivedAt > DateTime.UtcNow.AddDays(-1), cancellationToken);
+        if (waiting >= limits.Value.UnconfirmedPerAddress && limits.Value.Enabled)
+            return new SubmissionResult.Invalid(validation.Add("email",
+                $"{waiting} messages written in the last day are still waiting to be confirmed at this address: confirm them with the links we emailed before writing another."));
+        if (sender.UnionId is { } unionId && await OverDailyRecipientsAsync(unionId, request.RecipientIds.Count, cancellationToken) is { } limited)
+            return limited;
 
         var message = NewMessage(request, idempotencyKey, channel);
         message.Status = MessageStatus.AwaitingConfirmation;
@@ -108,6 +119,24 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
         message.Status = MessageStatus.AwaitingRecipients;
         db.Messages.Add(message);
         return await SaveAsync(message, idempotencyKey, m => m.SenderUnionId == sender && m.IdempotencyKey == idempotencyKey, cancellationToken);
+    }
+
+    /// <summary>A union addresses at most RateLimits:RecipientsPerUnionPerDay recipients in 24 hours, across its messages.</summary>
+    private async Task<SubmissionResult.Limited?> OverDailyRecipientsAsync(Guid union, int adding, CancellationToken cancellationToken)
+    {
+        if (!limits.Value.Enabled)
+            return null;
+        var since = DateTime.UtcNow.AddDays(-1);
+        var recent = db.Messages.Where(m => m.SenderUnionId == union && m.ReceivedAt > since);
+        var addressed = await db.Recipients.CountAsync(r => recent.Any(m => m.Id == r.MessageId), cancellationToken);
+        var cap = limits.Value.RecipientsPerUnionPerDay;
+        if (addressed + adding <= cap)
+            return null;
+        var oldest = await recent.OrderBy(m => m.ReceivedAt).Select(m => (DateTime?)m.ReceivedAt).FirstOrDefaultAsync(cancellationToken);
+        var retryAfter = oldest is { } first ? first.AddDays(1) - DateTime.UtcNow : TimeSpan.FromHours(1);
+        return new SubmissionResult.Limited(
+            $"This message has {adding} recipients, and {addressed} were addressed in the last 24 hours: a union may address at most {cap} a day. Write to the coordinators for a larger campaign.",
+            retryAfter < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : retryAfter);
     }
 
     private static void ValidateSender(Validation validation, UnconfirmedSender sender)

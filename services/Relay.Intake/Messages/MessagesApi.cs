@@ -26,16 +26,23 @@ public static class MessagesApi
     /// Stores the message, its recipients and the MessageSubmitted event in one transaction, then
     /// answers 202: an accepted message goes through even if the broker is down at this moment.
     /// </summary>
-    private static async Task<Results<AcceptedAtRoute<MessageAccepted>, Accepted<MessageAccepted>, ValidationProblem>> SubmitAsync(
+    private static async Task<Results<AcceptedAtRoute<MessageAccepted>, Accepted<MessageAccepted>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
         SubmitMessageRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        ClaimsPrincipal user, MessageSubmission submission, CancellationToken cancellationToken) =>
-        await submission.SubmitAsync(user.UnionId()!.Value, request, idempotencyKey, cancellationToken) switch
+        ClaimsPrincipal user, MessageSubmission submission, HttpContext http, CancellationToken cancellationToken)
+    {
+        switch (await submission.SubmitAsync(user.UnionId()!.Value, request, idempotencyKey, cancellationToken))
         {
-            SubmissionResult.Accepted accepted => TypedResults.Accepted($"/api/messages/{accepted.Message.Id}",
-                new MessageAccepted(accepted.Message.Id, accepted.Message.Status)),
-            SubmissionResult.Invalid invalid => invalid.Validation.Problem(),
-            _ => throw new UnreachableException(),
-        };
+            case SubmissionResult.Accepted accepted:
+                return TypedResults.Accepted($"/api/messages/{accepted.Message.Id}", new MessageAccepted(accepted.Message.Id, accepted.Message.Status));
+            case SubmissionResult.Invalid invalid:
+                return invalid.Validation.Problem();
+            case SubmissionResult.Limited limited:
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(limited.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Daily limit reached.", detail: limited.Detail);
+            default:
+                throw new UnreachableException();
+        }
+    }
 
     /// <summary>Its sender or a coordinator sees the message; anyone else is told it does not exist.</summary>
     private static async Task<Results<Ok<MessageStatusView>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, RelayDb db, CancellationToken cancellationToken)

@@ -55,7 +55,7 @@ public class MailIntakeMailboxTests : IAsyncLifetime
     }
 
     /// <summary>The intake's mailbox and recorder, with the delivery worker's answer to refused mail on the in-memory bus.</summary>
-    private Task<WorkerHarness> StartAsync() => WorkerHarness.StartAsync(_database,
+    private Task<WorkerHarness> StartAsync(Dictionary<string, string?>? settings = null) => WorkerHarness.StartAsync(_database,
         bus =>
         {
             bus.AddConsumer<InboundMailReplyConsumer>();
@@ -64,11 +64,12 @@ public class MailIntakeMailboxTests : IAsyncLifetime
         (services, _) =>
         {
             services.AddOptions<IntakeOptions>();
+            services.AddOptions<Relay.Intake.Abuse.RateLimitOptions>().BindConfiguration("RateLimits");
             services.AddScoped<MessageSubmission>();
             services.AddMailIntake();
             services.AddEmailDelivery();
         },
-        new()
+        new Dictionary<string, string?>
         {
             ["Smtp:Port"] = LocalServices.SmtpPort.ToString(),
             ["MailIntake:Host"] = "127.0.0.1",
@@ -80,7 +81,7 @@ public class MailIntakeMailboxTests : IAsyncLifetime
             ["MailIntake:Address"] = "relay@relay.test",
             ["MailIntake:TrustedAuthServId"] = TrustedServer,
             ["MailIntake:PollInterval"] = "01:00:00", // the tests poll themselves
-        });
+        }.Concat(settings ?? []).ToDictionary());
 
     /// <summary>A letter as the receiving server hands it over: its Authentication-Results on top when it verified the sender's domain.</summary>
     private static MimeMessage Mail(string from, string to, string body, bool verified = true, string subject = "Re: Solidarity with the strikers of Cerrejón")
@@ -266,6 +267,39 @@ public class MailIntakeMailboxTests : IAsyncLifetime
         await worker.DispatchOutboxAsync();
         var answer = Assert.Single(await Maildev.WaitForAsync(sender.Email));
         Assert.Contains("could not be accepted as it is", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await Maildev.SourceAsync(answer)))).TextBody);
+    }
+
+    [Fact]
+    public async Task Over_a_limit_a_union_is_answered_with_it_and_an_unverified_address_gets_one_answer_a_day()
+    {
+        await using var worker = await StartAsync(new() { ["RateLimits:RecipientsPerUnionPerDay"] = "1" });
+        var (sender, _) = await UnionsAsync();
+        await using (var db = _database.Open())
+            await db.AddUnionAsync("Zakhyst Pratsi", "uk");
+        await AppendAsync(Mail(sender.Email, "relay+international-miners-coordination+zakhyst-pratsi@relay.test", Letter.Body));
+        var stranger = $"maria-{Guid.NewGuid():N}@people.example.net";
+        for (var i = 0; i < 2; i++)
+        {
+            var withFile = Mail(stranger, "relay+international-miners-coordination@relay.test", "", subject: $"Declaration {i}");
+            var body = new BodyBuilder { TextBody = Letter.Body };
+            body.Attachments.Add("declaration.pdf", "%PDF-1.4"u8.ToArray(), new ContentType("application", "pdf"));
+            withFile.Body = body.ToMessageBody();
+            await AppendAsync(withFile);
+        }
+
+        Assert.Equal((3, 3), await worker.Services.GetRequiredService<IntakeMailbox>().PollAsync(CancellationToken.None));
+
+        await using (var db = _database.Open())
+        {
+            Assert.Equal(0, await db.Messages.CountAsync());
+            Assert.StartsWith("limited: This message has 2 recipients", (await db.InboundMails.SingleAsync(m => m.From == sender.Email)).Detail);
+            var strangers = await db.InboundMails.Where(m => m.From == stranger).OrderBy(m => m.Subject).Select(m => m.Detail).ToListAsync();
+            Assert.Equal(["attachments: declaration.pdf", "attachments: declaration.pdf (not answered: another email from this unverified address was refused in the last day)"], strangers);
+        }
+        await worker.DispatchOutboxAsync();
+        var limit = Assert.Single(await Maildev.WaitForAsync(sender.Email));
+        Assert.Contains("Relay could not take your letter now", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await Maildev.SourceAsync(limit)))).TextBody);
+        Assert.Equal("Re: Declaration 0", Assert.Single(await Maildev.WaitForAsync(stranger)).GetProperty("subject").GetString());
     }
 
     [Fact]

@@ -39,6 +39,10 @@ public sealed class RelayApplication : WebApplicationFactory<IntakeOptions>, IAs
         builder.UseSetting("Intake:CoordinatorKeyFile", _keyFile);
         builder.UseSetting("Outbox:PollInterval", "00:00:00.100");
         builder.UseSetting("Links:Secret", TestSecrets.LinkSecret);
+        // Every in-memory request comes from one (absent) address: the per-address limits would count
+        // all the tests of a class together. RateLimitTests sets them low where it tests them.
+        builder.UseSetting("RateLimits:PerAddressPerMinute", "100000");
+        builder.UseSetting("RateLimits:FormPostsPerTenMinutes", "100000");
         // Email intake on, so pages show the unions' addresses; its mailbox is never polled here.
         builder.UseSetting("MailIntake:Host", "127.0.0.1");
         builder.UseSetting("MailIntake:Address", "relay@relay.test");

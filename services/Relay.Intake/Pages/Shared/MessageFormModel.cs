@@ -63,6 +63,14 @@ public abstract class MessageFormModel(RelayDb db) : PageModel
         return Page();
     }
 
+    /// <summary>The result of a submission the page does not handle itself: an invalid one or one over a limit, shown at the top.</summary>
+    protected async Task<IActionResult> ShowRefusalAsync(SubmissionResult result, CancellationToken cancellationToken) => result switch
+    {
+        SubmissionResult.Invalid invalid => await ShowErrorsAsync(invalid.Validation, cancellationToken),
+        SubmissionResult.Limited limited => await ShowErrorsAsync(new Validation().Add("limit", limited.Detail), cancellationToken),
+        _ => throw new InvalidOperationException($"Not a refusal: {result}"),
+    };
+
     public IReadOnlyList<string> ErrorsFor(string field) => Errors.TryGetValue(field, out var list) ? list : [];
 
     /// <summary>Errors not tied to a field the form shows.</summary>

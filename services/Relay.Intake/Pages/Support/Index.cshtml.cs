@@ -9,6 +9,7 @@ namespace Relay.Intake.Pages.Support;
 /// with the message. It is held until they confirm it through the link emailed to them (double
 /// opt-in), then goes through moderation as from an unverified sender.
 /// </summary>
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Relay.Intake.Abuse.RateLimits.EmailingForms)]
 public class IndexModel(RelayDb db, MessageSubmission submission, ILogger<IndexModel> logger) : MessageFormModel(db)
 {
     [BindProperty] public string? Name { get; set; }
@@ -44,10 +45,8 @@ public class IndexModel(RelayDb db, MessageSubmission submission, ILogger<IndexM
             case SubmissionResult.Accepted accepted:
                 SentTo = accepted.Message.ConfirmationAddress;
                 return Page();
-            case SubmissionResult.Invalid invalid:
-                return await ShowErrorsAsync(invalid.Validation, cancellationToken);
-            default:
-                throw new InvalidOperationException("A submission is accepted or invalid.");
+            case var refused:
+                return await ShowRefusalAsync(refused, cancellationToken);
         }
     }
 }

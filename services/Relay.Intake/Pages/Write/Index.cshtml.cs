@@ -24,7 +24,6 @@ public class IndexModel(RelayDb db, MessageSubmission submission) : MessageFormM
         await submission.SubmitAsync(User.UnionId()!.Value, MessageRequest(), IdempotencyKey, cancellationToken, MessageChannel.Form) switch
         {
             SubmissionResult.Accepted accepted => RedirectToPage("/Write/Message", new { id = accepted.Message.Id }),
-            SubmissionResult.Invalid invalid => await ShowErrorsAsync(invalid.Validation, cancellationToken),
-            _ => throw new InvalidOperationException("A submission is accepted or invalid."),
+            var refused => await ShowRefusalAsync(refused, cancellationToken),
         };
 }

@@ -12,6 +12,7 @@ namespace Relay.Intake.Pages.Write;
 /// A union's API key, once, for a session cookie carrying the same claims as the API key would; or,
 /// without the key at hand, a sign-in link emailed to the union's registered address.
 /// </summary>
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Relay.Intake.Abuse.RateLimits.EmailingForms)]
 public class SignInModel(RelayDb db, ILogger<SignInModel> logger) : PageModel
 {
     /// <summary>A union gets at most one sign-in link a minute, however often it is asked for.</summary>
