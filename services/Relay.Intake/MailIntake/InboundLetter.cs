@@ -102,7 +102,7 @@ public sealed partial record InboundLetter(
     public static IReadOnlyList<string> AttachmentsOf(MimeMessage message)
     {
         var found = new List<string>();
-        foreach (var part in message.BodyParts)
+        foreach (var part in message.BodyParts.Where(p => !IsSignature(p)))
         {
             var name = (part as MimePart)?.FileName ?? part.ContentDisposition?.FileName ?? part.ContentType.Name;
             // No disposition means inline (RFC 2183); a file name with an attachment disposition is a file.
@@ -112,6 +112,10 @@ public sealed partial record InboundLetter(
         }
         return found;
     }
+
+    // A signed email's signature (S/MIME or OpenPGP) is part of how it was sent, not something attached.
+    private static bool IsSignature(MimeEntity part) =>
+        part.ContentType.MimeType.ToLowerInvariant() is "application/pgp-signature" or "application/pkcs7-signature" or "application/x-pkcs7-signature";
 
     /// <summary>Mail that no person wrote (RFC 3834 Auto-Submitted, a bounce, list or bulk mail): answering it could start a loop.</summary>
     public static bool IsAutomatic(MimeMessage message)

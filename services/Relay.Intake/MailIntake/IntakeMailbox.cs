@@ -32,7 +32,7 @@ public sealed class IntakeMailbox(IServiceScopeFactory scopes, IOptions<MailInta
         }
     }
 
-    /// <summary>Reads every unseen email once. Returns how many were read and how many of them were new.</summary>
+    /// <summary>Reads every unseen email once. Returns how many were recorded or recognised (then flagged \Seen), and how many of them were new.</summary>
     public async Task<(int Emails, int New)> PollAsync(CancellationToken cancellationToken)
     {
         var host = _options.Host ?? throw new InvalidOperationException("No intake mailbox is configured (MailIntake:Host).");
@@ -47,9 +47,10 @@ public sealed class IntakeMailbox(IServiceScopeFactory scopes, IOptions<MailInta
         var (emails, fresh) = (0, 0);
         foreach (var uid in await folder.SearchAsync(SearchQuery.NotSeen, timeout.Token))
         {
-            var letter = InboundLetter.Read(await folder.GetMessageAsync(uid, timeout.Token), _options);
+            var email = await folder.GetMessageAsync(uid, timeout.Token);
             try
             {
+                var letter = InboundLetter.Read(email, _options);
                 await using var scope = scopes.CreateAsyncScope();
                 if (await scope.ServiceProvider.GetRequiredService<MailIntakeRecorder>().RecordAsync(letter, timeout.Token) is { } outcome)
                 {
@@ -60,7 +61,7 @@ public sealed class IntakeMailbox(IServiceScopeFactory scopes, IOptions<MailInta
             catch (Exception e) when (!timeout.IsCancellationRequested)
             {
                 // Left unseen, so it is read again at the next poll; the emails after it are not held up.
-                logger.LogError(e, "Intake mailbox: \"{Subject}\" from {From} could not be recorded; it stays unseen and is tried again", letter.Subject, letter.From);
+                logger.LogError(e, "Intake mailbox: \"{Subject}\" from {From} could not be recorded; it stays unseen and is tried again", email.Subject, email.From);
                 continue;
             }
             await folder.AddFlagsAsync(uid, MessageFlags.Seen, silent: true, timeout.Token);

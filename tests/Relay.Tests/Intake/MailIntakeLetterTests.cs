@@ -181,6 +181,17 @@ public class MailIntakeLetterTests
     }
 
     [Fact]
+    public void A_signed_emails_signature_is_not_an_attachment()
+    {
+        var mail = Mail("");
+        var signed = new Multipart("signed") { new TextPart("plain") { Text = Letter.Body }, new MimePart("application", "pgp-signature") { Content = new MimeContent(new MemoryStream("-----BEGIN PGP SIGNATURE-----"u8.ToArray())) } };
+        mail.Body = signed;
+        var letter = InboundLetter.Read(mail, Options);
+        Assert.Empty(letter.Attachments);
+        Assert.Equal(Letter.Body.Trim(), letter.Text);
+    }
+
+    [Fact]
     public void Auto_replies_and_bounces_are_automatic()
     {
         var auto = Mail("I am away");
