@@ -23,12 +23,13 @@ public class MailIntakeMailboxTests : IAsyncLifetime
 {
     private const string TrustedServer = "mx.relay.test";
     private TestDatabase _database = null!;
+    protected virtual string Provider => "sqlite";
     private readonly string _folder = "intake-" + Guid.NewGuid().ToString("N")[..12];
     private static readonly SeedLetter Letter = Seeds.Cerrejon;
 
     public async Task InitializeAsync()
     {
-        _database = await TestDatabase.CreateAsync();
+        _database = await TestDatabase.CreateAsync(Provider);
         using var imap = await ConnectAsync();
         await imap.GetFolder(imap.PersonalNamespaces[0]).CreateAsync(_folder, isMessageFolder: true);
     }
@@ -337,4 +338,10 @@ public class MailIntakeMailboxTests : IAsyncLifetime
             Assert.IsType<ReviewResult.Refused>(await new ReviewDesk(db).SendOnAsync(id, "coordinator", [recipient.Id], CancellationToken.None));
         }
     }
+}
+
+/// <summary>The same, on PostgreSQL.</summary>
+public class MailIntakeMailboxPostgresTests : MailIntakeMailboxTests
+{
+    protected override string Provider => "postgres";
 }
