@@ -1,4 +1,5 @@
 using Relay.Intake;
+using Relay.Intake.Auth;
 using Relay.Intake.Public;
 using Relay.ServiceDefaults;
 
@@ -15,6 +16,7 @@ app.UseAuthorization();
 app.UseRateLimiter();
 app.MapHealth();
 app.MapUnions();
+app.MapKeys();
 app.MapMessages();
 app.MapReview();
 app.MapGlossary();
