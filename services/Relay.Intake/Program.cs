@@ -1,4 +1,5 @@
 using Relay.Intake;
+using Relay.Intake.Abuse;
 using Relay.Intake.Auth;
 using Relay.Intake.Public;
 using Relay.ServiceDefaults;
@@ -10,6 +11,7 @@ builder.AddIntake();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestSizeLimit();
 app.UseAuthentication();
 app.UseAuthorization();
 // After authentication: a request counts against its key, or its address when it has none.
