@@ -67,5 +67,6 @@ public static class Extensions
         o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         o.ExpireTimeSpan = TimeSpan.FromHours(8);
         o.SlidingExpiration = true;
+        o.Events.OnValidatePrincipal = SessionValidation.ValidateAsync;
     };
 }

@@ -8,6 +8,8 @@ public class IntakeOptions
     public int MaxTitleCharacters { get; set; } = 200;
     public int MaxBodyCharacters { get; set; } = 20_000;
     public int MaxRecipients { get; set; } = 500;
+    /// <summary>The largest request body accepted (1 MiB); a larger one gets 413.</summary>
+    public long MaxRequestBytes { get; set; } = 1024 * 1024;
     /// <summary>Messages per page on the public site.</summary>
     public int PageSize { get; set; } = 20;
     /// <summary>The language the public site uses when the reader states none.</summary>

@@ -1,4 +1,6 @@
 using Relay.Intake;
+using Relay.Intake.Abuse;
+using Relay.Intake.Auth;
 using Relay.Intake.Public;
 using Relay.ServiceDefaults;
 
@@ -9,12 +11,14 @@ builder.AddIntake();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestSizeLimit();
 app.UseAuthentication();
 app.UseAuthorization();
 // After authentication: a request counts against its key, or its address when it has none.
 app.UseRateLimiter();
 app.MapHealth();
 app.MapUnions();
+app.MapKeys();
 app.MapMessages();
 app.MapReview();
 app.MapGlossary();

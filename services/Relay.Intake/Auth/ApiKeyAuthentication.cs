@@ -62,12 +62,13 @@ public sealed class ApiKeyAuthentication(
             .FirstOrDefaultAsync(Context.RequestAborted);
         return union is null
             ? AuthenticateResult.Fail("Unknown API key.")
-            : Success(UnionClaims(union.Id, union.Name));
+            : Success(UnionClaims(union.Id, union.Name, hash));
     }
 
-    /// <summary>What a union is known by, whether it calls the API with its key or signed in to the form.</summary>
-    public static Claim[] UnionClaims(Guid id, string name) =>
-        [new Claim(ClaimTypes.Role, Roles.Union), new Claim(ClaimTypes.Name, name), new Claim(UnionIdClaim, id.ToString())];
+    /// <summary>What a union is known by, whether it calls the API with its key or signed in to the form; the stamp names the key (<see cref="SessionValidation"/>).</summary>
+    public static Claim[] UnionClaims(Guid id, string name, string keyHash) =>
+        [new Claim(ClaimTypes.Role, Roles.Union), new Claim(ClaimTypes.Name, name), new Claim(UnionIdClaim, id.ToString()),
+         new Claim(SessionValidation.KeyStampClaim, SessionValidation.StampOf(keyHash))];
 
     private AuthenticateResult Success(params Claim[] claims) =>
         AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));

@@ -7,7 +7,7 @@ namespace Relay.Intake.Auth;
 /// <summary>
 /// The local run's first coordinator key: created on first start and written to
 /// <see cref="IntakeOptions.CoordinatorKeyFile"/> (readable by its owner only); on later starts the
-/// key in that file is kept and its hash registered if the database is new.
+/// key in that file is kept and its hash registered if the database has no coordinator key yet.
 /// </summary>
 public sealed class CoordinatorKeyBootstrap(IServiceScopeFactory scopes, IOptions<IntakeOptions> options, ILogger<CoordinatorKeyBootstrap> logger) : IHostedService
 {
@@ -30,7 +30,8 @@ public sealed class CoordinatorKeyBootstrap(IServiceScopeFactory scopes, IOption
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RelayDb>();
         var hash = ApiKeys.Hash(key);
-        if (!await db.CoordinatorKeys.AnyAsync(k => k.KeyHash == hash, cancellationToken))
+        // Only into a database without coordinator keys: a key revoked later stays revoked across restarts.
+        if (!await db.CoordinatorKeys.AnyAsync(cancellationToken))
         {
             db.CoordinatorKeys.Add(new CoordinatorKey { Id = Guid.NewGuid(), KeyHash = hash, Label = path, CreatedAt = DateTime.UtcNow });
             await db.SaveChangesAsync(cancellationToken);

@@ -37,7 +37,7 @@ public class SignInModel(RelayDb db, ILogger<SignInModel> logger) : PageModel
         var identity = new ClaimsIdentity([
             new Claim(ClaimTypes.Name, name[..Math.Min(name.Length, 100)]),
             new Claim(ClaimTypes.Role, Roles.Coordinator),
-            new Claim("coordinator_key", key.Id.ToString()),
+            new Claim(SessionValidation.CoordinatorKeyClaim, key.Id.ToString()),
         ], ReviewSession.Scheme);
         await HttpContext.SignInAsync(ReviewSession.Scheme, new ClaimsPrincipal(identity));
         logger.LogInformation("Review desk: {Name} signed in", name);

@@ -36,7 +36,7 @@ public class SignInModel(RelayDb db, ILogger<SignInModel> logger) : PageModel
             return Page();
         }
         var hash = ApiKeys.Hash(Key.Trim());
-        var union = await db.Unions.AsNoTracking().Where(u => u.ApiKeyHash == hash).Select(u => new { u.Id, u.Name })
+        var union = await db.Unions.AsNoTracking().Where(u => u.ApiKeyHash == hash).Select(u => new { u.Id, u.Name, u.ApiKeyHash })
             .FirstOrDefaultAsync(cancellationToken);
         if (union is null)
         {
@@ -44,7 +44,7 @@ public class SignInModel(RelayDb db, ILogger<SignInModel> logger) : PageModel
             Error = "That is not a union's API key.";
             return Page();
         }
-        var identity = new ClaimsIdentity(ApiKeyAuthentication.UnionClaims(union.Id, union.Name), UnionSession.Scheme);
+        var identity = new ClaimsIdentity(ApiKeyAuthentication.UnionClaims(union.Id, union.Name, union.ApiKeyHash), UnionSession.Scheme);
         await HttpContext.SignInAsync(UnionSession.Scheme, new ClaimsPrincipal(identity));
         logger.LogInformation("Union form: {Union} signed in", union.Name);
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/write");

@@ -19,6 +19,8 @@ public enum SignInLinkState { Valid, Invalid, Expired, Used }
 /// </summary>
 public class SignInLinkModel(RelayDb db, SignInLinks links, IOptions<Relay.ServiceDefaults.LinkOptions> options, ILogger<SignInLinkModel> logger) : PageModel
 {
+    private string _keyHash = "";
+
     public SignInLinkState State { get; private set; }
     public string? UnionName { get; private set; }
 
@@ -47,7 +49,7 @@ public class SignInLinkModel(RelayDb db, SignInLinks links, IOptions<Relay.Servi
             State = SignInLinkState.Used;
             return Page();
         }
-        var identity = new ClaimsIdentity(ApiKeyAuthentication.UnionClaims(unionId, UnionName!), UnionSession.Scheme);
+        var identity = new ClaimsIdentity(ApiKeyAuthentication.UnionClaims(unionId, UnionName!, _keyHash), UnionSession.Scheme);
         await HttpContext.SignInAsync(UnionSession.Scheme, new ClaimsPrincipal(identity));
         logger.LogInformation("Union form: {Union} signed in with an emailed link", UnionName);
         return LocalRedirect("/write");
@@ -58,11 +60,12 @@ public class SignInLinkModel(RelayDb db, SignInLinks links, IOptions<Relay.Servi
         State = SignInLinkState.Invalid;
         if (!links.TryRead(token, out var unionId, out var issuedAt))
             return default;
-        var union = await db.Unions.AsNoTracking().Where(u => u.Id == unionId).Select(u => new { u.Name, u.SignInLinksSpentUntil })
+        var union = await db.Unions.AsNoTracking().Where(u => u.Id == unionId).Select(u => new { u.Name, u.SignInLinksSpentUntil, u.ApiKeyHash })
             .FirstOrDefaultAsync(cancellationToken);
         if (union is null)
             return default;
         UnionName = union.Name;
+        _keyHash = union.ApiKeyHash;
         State = Decide(issuedAt, union.SignInLinksSpentUntil, DateTime.UtcNow, options.Value.SignInLinkLifetime);
         return (unionId, issuedAt);
     }
