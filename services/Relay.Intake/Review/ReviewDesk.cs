@@ -40,6 +40,10 @@ public sealed class ReviewDesk(RelayDb db)
         db.Messages.AsNoTracking().Include(m => m.Sender).Include(m => m.Supporter)
             .Where(m => m.Status == MessageStatus.AwaitingRecipients).OrderBy(m => m.ReceivedAt).ToListAsync(cancellationToken);
 
+    /// <summary>The latest emails read from the intake mailbox, newest first, with what became of each (refused and ignored ones included).</summary>
+    public Task<List<InboundMail>> RecentEmailsAsync(int count, CancellationToken cancellationToken) =>
+        db.InboundMails.AsNoTracking().OrderByDescending(m => m.ReceivedAt).Take(count).ToListAsync(cancellationToken);
+
     /// <summary>
     /// Sends a message that waited for recipients on to the unions a coordinator chose: it is then
     /// received like any other (MessageSubmitted), with the choice in the audit log.

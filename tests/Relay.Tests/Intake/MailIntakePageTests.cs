@@ -102,4 +102,25 @@ public partial class MailIntakePageTests(RelayApplication app) : IClassFixture<R
         Assert.DoesNotContain($"relay+twin-{suffix}@", form); // two unions, one slug: neither is named by it
         Assert.DoesNotContain($"relay+international-miners-coordination-{suffix}@", form); // not to itself
     }
+
+    [Fact]
+    public async Task The_desk_lists_the_latest_emails_with_what_became_of_each()
+    {
+        var from = $"maria-{Guid.NewGuid():N}@people.example.net";
+        await using (var db = app.OpenDb())
+        {
+            db.InboundMails.Add(new InboundMail
+            {
+                Key = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), From = from, Subject = "Declaration",
+                Outcome = "refused", Detail = "attachments: declaration.pdf", ReceivedAt = DateTime.UtcNow, RepliedAt = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+        var browser = await SignedInAsync();
+
+        var desk = WebUtility.HtmlDecode(await browser.GetStringAsync("/review"));
+
+        Assert.Contains(from, desk);
+        Assert.Contains("<strong>refused</strong>: attachments: declaration.pdf (answered ", desk);
+    }
 }

@@ -10,11 +10,13 @@ public class IndexModel(ReviewDesk desk) : PageModel
     public IReadOnlyList<SolidarityMessage> Held { get; private set; } = [];
     public IReadOnlyList<SolidarityMessage> Published { get; private set; } = [];
     public IReadOnlyList<SolidarityMessage> AwaitingRecipients { get; private set; } = [];
+    public IReadOnlyList<InboundMail> Emails { get; private set; } = [];
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         Held = await desk.HeldAsync(cancellationToken);
         Published = await desk.RecentlyPublishedAsync(20, cancellationToken);
         AwaitingRecipients = await desk.AwaitingRecipientsAsync(cancellationToken);
+        Emails = await desk.RecentEmailsAsync(20, cancellationToken);
     }
 }
