@@ -304,6 +304,23 @@ public class MailIntakeMailboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_auto_reply_is_recorded_as_ignored_and_never_answered()
+    {
+        await using var worker = await StartAsync();
+        var (sender, _) = await UnionsAsync();
+        var away = Mail(sender.Email, "relay@relay.test", "I am away until Monday.", subject: "Automatic reply: Not sent");
+        away.Headers.Add(HeaderId.AutoSubmitted, "auto-replied");
+        await AppendAsync(away);
+
+        Assert.Equal((1, 1), await worker.Services.GetRequiredService<IntakeMailbox>().PollAsync(CancellationToken.None));
+
+        await using var db = _database.Open();
+        Assert.Equal(0, await db.Messages.CountAsync());
+        Assert.Equal(InboundOutcome.Ignored, (await db.InboundMails.SingleAsync()).Outcome);
+        Assert.Empty(await EventTypesAsync(db));
+    }
+
+    [Fact]
     public async Task A_verified_union_naming_nobody_waits_for_a_coordinator_who_chooses_the_recipients()
     {
         await using var worker = await StartAsync();
