@@ -92,6 +92,11 @@ public partial class FormsBrowserTests(RelayProcesses relay, ITestOutputHelper o
         failures.AddRange(await Browsers.SeriousViolationsAsync(auditPage, Artifacts, output.WriteLine,
             ("write", $"{relay.BaseUrl}/write"), ("status", $"{relay.BaseUrl}/write/messages/{id}")));
         Assert.True(failures.Count == 0, "axe-core found serious or critical violations:\n" + string.Join("\n", failures));
+
+        // A wrong key is logged as such, never the key; nor any key or secret this run used.
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await relay.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"{relay.BaseUrl}/api/review")
+            { Headers = { Authorization = new("Bearer", key + "x") } })).StatusCode);
+        relay.AssertNoSecretsInLogs(key, key + "x");
     }
 
     [Fact]
@@ -148,6 +153,7 @@ public partial class FormsBrowserTests(RelayProcesses relay, ITestOutputHelper o
         var failures = await Browsers.SeriousViolationsAsync(await audited.NewPageAsync(), Artifacts, output.WriteLine,
             ("support", $"{relay.BaseUrl}/support"), ("confirm", link!));
         Assert.True(failures.Count == 0, "axe-core found serious or critical violations:\n" + string.Join("\n", failures));
+        relay.AssertNoSecretsInLogs(link!.Split('/')[^1]);
     }
 
     private async Task<Guid> MessageIdAsync(string title)

@@ -15,7 +15,8 @@ namespace Relay.EndToEnd.Tests;
 public class RelayProcesses : IAsyncLifetime
 {
     private static readonly string[] Services = ["Relay.Intake", "Relay.Translation", "Relay.Moderation", "Relay.Delivery", "Relay.Publication"];
-    private static readonly string[] WorkerQueues = ["translate-message", "screen-message", "deliver-message", "sender-summary", "tell-coordinators", "rejection-notice", "publish-message"];
+    private static readonly string[] WorkerQueues = ["translate-message", "screen-message", "deliver-message", "sender-summary", "tell-coordinators", "rejection-notice", "publish-message",
+        "confirmation-requested", "sign-in-link-requested"];
 
     private readonly List<Process> _processes = [];
     private readonly string _folder = Directory.CreateTempSubdirectory("relay-e2e-").FullName;
@@ -122,6 +123,22 @@ public class RelayProcesses : IAsyncLifetime
         var lines = File.Exists(path) ? File.ReadLines(path).TakeLast(15) : [];
         return $"--- {s}\n{string.Join('\n', lines)}";
     }));
+
+    /// <summary>
+    /// Fails if any service's log holds a secret of this run: the coordinator key, the link secret,
+    /// the broker's password, or the keys and tokens a test used.
+    /// </summary>
+    public void AssertNoSecretsInLogs(params string[] used)
+    {
+        var secrets = used.Append(CoordinatorKey).Append(_linkSecret).Append(RabbitMqPassword).Where(s => s.Length >= 8).ToList();
+        var found = Services.Select(s => Path.Combine(_folder, s + ".log")).Where(File.Exists)
+            .SelectMany(path => File.ReadLines(path).Select((line, i) => (path, line, i)))
+            .Where(l => secrets.Any(s => l.line.Contains(s, StringComparison.Ordinal)))
+            .Select(l => $"{Path.GetFileName(l.path)}:{l.i + 1}").ToList();
+        Assert.True(found.Count == 0, $"secrets in the logs at {string.Join(", ", found)}");
+        Assert.True(Services.Sum(s => File.Exists(Path.Combine(_folder, s + ".log")) ? new FileInfo(Path.Combine(_folder, s + ".log")).Length : 0) > 1000,
+            "the services logged almost nothing: the search would prove nothing");
+    }
 
     public async Task WaitAsync(string what, Func<Task<bool>> condition, int seconds = 90)
     {
