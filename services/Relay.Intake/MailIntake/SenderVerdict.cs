@@ -37,7 +37,8 @@ public sealed record SenderVerdict(bool Pass, string Detail)
             var method = result.Method.ToLowerInvariant();
             if (method is not ("dkim" or "spf"))
                 continue;
-            var domain = DomainOf(result, method == "dkim" ? ["header.d", "header.i"] : ["smtp.mailfrom", "smtp.helo"]);
+            // The identifiers DMARC aligns: the signing domain, and the envelope sender's domain.
+            var domain = DomainOf(result, method == "dkim" ? "header.d" : "smtp.mailfrom");
             found.Add($"{method}={result.Result}{(domain is null ? "" : $" ({domain})")}");
             if (result.Result.Equals("pass", StringComparison.OrdinalIgnoreCase) && domain is not null && Aligned(from, domain))
                 return new(true, $"{method}=pass for {domain}");
@@ -45,17 +46,13 @@ public sealed record SenderVerdict(bool Pass, string Detail)
         return new(false, found.Count == 0 ? $"{trustedAuthServId} reports neither DKIM nor SPF" : $"not verified for {from}: {string.Join(", ", found)}");
     }
 
-    private static string? DomainOf(AuthenticationMethodResult result, string[] properties)
+    private static string? DomainOf(AuthenticationMethodResult result, string property)
     {
-        foreach (var name in properties)
-        {
-            var value = result.Properties.FirstOrDefault(p => $"{p.PropertyType}.{p.Property}".Equals(name, StringComparison.OrdinalIgnoreCase))?.Value;
-            if (string.IsNullOrWhiteSpace(value))
-                continue;
-            // smtp.mailfrom and header.i may be a whole address.
-            return (value.Contains('@') ? value[(value.LastIndexOf('@') + 1)..] : value).Trim().TrimEnd('.').ToLowerInvariant();
-        }
-        return null;
+        var value = result.Properties.FirstOrDefault(p => $"{p.PropertyType}.{p.Property}".Equals(property, StringComparison.OrdinalIgnoreCase))?.Value;
+        if (string.IsNullOrWhiteSpace(value))
+            return null;
+        // smtp.mailfrom may be a whole address.
+        return (value.Contains('@') ? value[(value.LastIndexOf('@') + 1)..] : value).Trim().TrimEnd('.').ToLowerInvariant();
     }
 
     private static bool Aligned(string from, string domain)

@@ -149,6 +149,7 @@ public class MailIntakeLetterTests
     [InlineData("mx.relay.test; dkim=pass header.d=mailer.example.net; spf=pass smtp.mailfrom=x@mailer.example.net", false)]
     [InlineData("mx.relay.test; dkim=fail header.d=sintracarbon.example.org; spf=softfail smtp.mailfrom=sintracarbon.example.org", false)]
     [InlineData("mx.relay.test; none", false)]
+    [InlineData("mx.relay.test; spf=pass smtp.helo=sintracarbon.example.org", false)] // DMARC aligns the envelope sender, not HELO
     [InlineData("evil.example; dkim=pass header.d=sintracarbon.example.org", false)]
     public void Only_the_trusted_servers_verdict_counts_and_it_must_be_aligned_with_from(string header, bool pass) =>
         Assert.Equal(pass, SenderVerdict.Of(Authenticated(header), Options.TrustedAuthServId).Pass);
