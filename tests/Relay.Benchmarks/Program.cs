@@ -27,7 +27,7 @@ return scenario switch
     "site" => await SiteBenchmark.RunAsync(
         messages: int.Parse(Option("--messages", "10000")),
         unions: int.Parse(Option("--unions", "300")),
-        requests: int.Parse(Option("--requests", "100")),
+        requests: int.Parse(Option("--requests", "20")),
         rounds: int.Parse(Option("--rounds", "5")),
         concurrencies: Option("--concurrency", "1,4,16").Split(',').Select(int.Parse).ToArray(),
         output: Option("--out", "")),

@@ -109,7 +109,8 @@ public static partial class SiteBenchmark
         }
 
         var load = $"{loadBefore} when it started, {LoadAverage()} at the end";
-        var report = Report(results, targets, profiles, data, requests, rounds, concurrencies, load, await SqliteVersionAsync(storage));
+        var plans = await PlansAsync(storage, profiles.Single(p => p.Target.Name == "index").Log);
+        var report = Report(results, targets, profiles, plans, data, requests, rounds, concurrencies, load, await SqliteVersionAsync(storage));
         Console.WriteLine(report);
         if (output.Length > 0)
             await File.WriteAllTextAsync(output, report + "\n");
@@ -306,10 +307,16 @@ public static partial class SiteBenchmark
 
     // --- where the time goes -------------------------------------------------------------------
 
-    /// <summary>Every SQL command EF executes while listening, with its duration as EF times it.</summary>
+    /// <summary>
+    /// Every SQL command EF executes while listening, with its time as EF measures it: executing it (up
+    /// to the first row) plus reading its results (the data reader's life), so a query whose first row
+    /// comes at once but whose rows take long to read counts in full.
+    /// </summary>
     private sealed class SqlLog : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>
     {
-        public readonly ConcurrentQueue<(string Sql, double Ms)> Commands = new();
+        public readonly ConcurrentQueue<(string Sql, double Ms, bool Executed)> Commands = new();
+        /// <summary>Each statement's parameters as last sent, to ask SQLite for its plan afterwards.</summary>
+        public readonly ConcurrentDictionary<string, (string Name, object? Value)[]> Parameters = new();
         private readonly List<IDisposable> _subscriptions = [];
 
         public void OnNext(DiagnosticListener listener)
@@ -322,7 +329,13 @@ public static partial class SiteBenchmark
         public void OnNext(KeyValuePair<string, object?> e)
         {
             if (e.Value is CommandExecutedEventData command)
-                Commands.Enqueue((Whitespace().Replace(command.Command.CommandText, " ").Trim(), command.Duration.TotalMilliseconds));
+            {
+                var sql = Whitespace().Replace(command.Command.CommandText, " ").Trim();
+                Commands.Enqueue((sql, command.Duration.TotalMilliseconds, true));
+                Parameters[sql] = command.Command.Parameters.Cast<System.Data.Common.DbParameter>().Select(p => (p.ParameterName, p.Value)).ToArray();
+            }
+            else if (e.Value is DataReaderDisposingEventData reader)
+                Commands.Enqueue((Whitespace().Replace(reader.Command.CommandText, " ").Trim(), reader.Duration.TotalMilliseconds, false));
         }
 
         public void OnCompleted() { }
@@ -352,6 +365,29 @@ public static partial class SiteBenchmark
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 
+    /// <summary>SQLite's plan for each statement (EXPLAIN QUERY PLAN, with the parameters it was last sent), as one line.</summary>
+    private static async Task<Dictionary<string, string>> PlansAsync(StorageOptions storage, SqlLog log)
+    {
+        var plans = new Dictionary<string, string>();
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(storage.ConnectionString);
+        await connection.OpenAsync();
+        foreach (var (sql, parameters) in log.Parameters)
+        {
+            if (!sql.StartsWith("SELECT", StringComparison.Ordinal))
+                continue;
+            await using var command = connection.CreateCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+            foreach (var (name, value) in parameters)
+                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            var steps = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync())
+                while (await reader.ReadAsync())
+                    steps.Add(reader.GetString(3));
+            plans[sql] = string.Join("; ", steps);
+        }
+        return plans;
+    }
+
     // --- the report ----------------------------------------------------------------------------
 
     private static double Median(IEnumerable<double> values)
@@ -378,13 +414,15 @@ public static partial class SiteBenchmark
     private static string Version(Type type) =>
         type.Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? type.Assembly.GetName().Version!.ToString();
 
-    private static string Report(List<Round> results, Target[] targets, List<(Target Target, int Requests, SqlLog Log)> profiles, Seeded data, int requests, int rounds,
+    private static string Report(List<Round> results, Target[] targets, List<(Target Target, int Requests, SqlLog Log)> profiles, Dictionary<string, string> plans, Seeded data, int requests, int rounds,
         int[] concurrencies, string load, string sqlite)
     {
-        // Each figure is the median over the rounds of that round's figure.
+        // Rates are the median of the rounds'; percentiles are over every round's requests together (a
+        // round's few requests would make its own p99 its slowest one).
         double Of(string target, int concurrency, Func<Round, double> figure) =>
             Median(results.Where(r => r.Target == target && r.Concurrency == concurrency).Select(figure));
-        double P(string target, int concurrency, double p) => Of(target, concurrency, r => Percentile(r.LatenciesMs, p));
+        double P(string target, int concurrency, double p) =>
+            Percentile(results.Where(r => r.Target == target && r.Concurrency == concurrency).SelectMany(r => r.LatenciesMs), p);
 
         var rows = concurrencies.SelectMany(c => targets.Select(t =>
             $"| {t.Shown} | {c} | {P(t.Name, c, 0.5):F1} | {P(t.Name, c, 0.95):F1} | {P(t.Name, c, 0.99):F1} | {Of(t.Name, c, r => r.Rate):F0} | " +
@@ -393,13 +431,13 @@ public static partial class SiteBenchmark
         var profileRows = profiles.Select(p =>
         {
             var commands = p.Log.Commands.ToArray();
-            return $"| {p.Target.Shown} | {(double)commands.Length / p.Requests:F0} | {commands.Sum(c => c.Ms) / p.Requests:F1} |";
+            return $"| {p.Target.Shown} | {(double)commands.Count(c => c.Executed) / p.Requests:F0} | {commands.Sum(c => c.Ms) / p.Requests:F1} |";
         });
         var index = profiles.Single(p => p.Target.Name == "index");
         var statements = index.Log.Commands.GroupBy(c => c.Sql)
-            .Select(g => (Sql: g.Key, Count: (double)g.Count() / index.Requests, Ms: g.Sum(c => c.Ms) / index.Requests))
+            .Select(g => (Sql: g.Key, Count: (double)g.Count(c => c.Executed) / index.Requests, Ms: g.Sum(c => c.Ms) / index.Requests))
             .OrderByDescending(s => s.Ms)
-            .Select(s => $"| {s.Ms:F2} | {s.Count:F0} | `{Shorten(s.Sql)}` |");
+            .Select(s => $"| {s.Ms:F2} | {s.Count:F0} | `{Shorten(s.Sql)}` | {Escape(plans.GetValueOrDefault(s.Sql, ""))} |");
 
         var (indexP50, indexP99, baseP50, baseP99) = (P("index", 1, 0.5), P("index", 1, 0.99), P("baseline", 1, 0.5), P("baseline", 1, 0.99));
         var busiest = concurrencies.Max();
@@ -421,10 +459,12 @@ public static partial class SiteBenchmark
             sending it to having read the whole response, so it is the server's time plus the in-memory hop, which `/health/live` shows.
             The index, `?page=200`, `?lang=es` and `?country=CO` each read the version (for the ETag), count the matching messages, load a page
             of 20 with their senders, recipients and translations, and the filter menus and language menu; the 304 reads only the version.
-            A round sends {requests} requests to each page at each concurrency, pages alternated; each figure is the median over {rounds} rounds of
-            that round's figure, after a warm-up round. CPU ms per request is this process's CPU time over the batch divided by its requests.
+            A round sends {requests} requests to each page at each concurrency, pages alternated, after a warm-up round; p50, p95 and p99 are over
+            the {rounds} rounds' {rounds * requests} requests together, requests/s and CPU the median of the rounds', and the last column shows the spread between rounds.
+            CPU ms per request is this process's CPU time over the batch divided by its requests.
 
-            Where the time goes (each page once more, 20 requests one at a time, with EF's command diagnostics on; not counted above):
+            Where the time goes (each page once more, 20 requests one at a time, with EF's command diagnostics on; not counted above;
+            SQL time is executing each command and reading its rows, as EF times them):
 
             | page | SQL commands per request | SQL ms per request |
             | --- | --- | --- |
@@ -432,8 +472,8 @@ public static partial class SiteBenchmark
 
             The index's statements, by time per request:
 
-            | ms per request | per request | statement |
-            | --- | --- | --- |
+            | ms per request | per request | statement | SQLite's plan (EXPLAIN QUERY PLAN) |
+            | --- | --- | --- | --- |
             {string.Join("\n", statements)}
 
             Data: {data}; messages to 1–5 unions each, translated into 2–4 languages (titles and bodies from the seed letters in tests/data/seeds),
@@ -448,7 +488,9 @@ public static partial class SiteBenchmark
 
     private static string Shorten(string sql)
     {
-        var text = sql.Replace("|", "\\|").Replace("`", "'");
+        var text = Escape(sql).Replace("`", "'");
         return text.Length <= 220 ? text : text[..220] + " …";
     }
+
+    private static string Escape(string text) => text.Replace("|", "\\|");
 }
