@@ -2,8 +2,10 @@
 # Benchmarks Relay against the raw limits on this machine, in one run (not part of the tests).
 #   deploy/local/bench.sh [translation] [--messages N] [--concurrency C]
 #   deploy/local/bench.sh delivery [--messages N] [--connections C] [--recipients R] [--batch-size B] [--sink-delay-ms D] [--smtp-port P]
+#   deploy/local/bench.sh site [--messages N] [--unions U] [--requests R] [--rounds K] [--concurrency 1,4,16]
 # Starts what it needs (APY; the aiosmtpd sink, answering each DATA after D ms (default 0), stopped again afterwards, unless --smtp-port
-# points at another sink such as maildev), builds in Release and writes its table to
+# points at another sink such as maildev; nothing for site, which seeds its own SQLite database and hosts the intake in memory),
+# builds in Release and writes its table to
 # docs/benchmarks/<scenario>.md (options given here come first and win, --out included).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -25,7 +27,10 @@ case $scenario in
       trap stop_smtp_sink EXIT
     fi
     ;;
-  *) echo "unknown scenario: $scenario (translation or delivery)" >&2; exit 2 ;;
+  site)
+    defaults=()
+    ;;
+  *) echo "unknown scenario: $scenario (translation, delivery or site)" >&2; exit 2 ;;
 esac
 log "building the benchmarks (Release)"
 dotnet build "$ROOT/tests/Relay.Benchmarks" -c Release -nologo -v q -clp:ErrorsOnly >"$LOGS/bench-build.log" 2>&1 \

@@ -1,6 +1,7 @@
 using Relay.Intake;
 using Relay.Intake.Abuse;
 using Relay.Intake.Auth;
+using Relay.Intake.Operations;
 using Relay.Intake.Public;
 using Relay.ServiceDefaults;
 
@@ -19,6 +20,7 @@ app.UseRateLimiter();
 app.MapHealth();
 app.MapUnions();
 app.MapKeys();
+app.MapErrorQueues();
 app.MapMessages();
 app.MapReview();
 app.MapGlossary();

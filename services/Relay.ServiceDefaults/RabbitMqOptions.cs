@@ -12,4 +12,6 @@ public class RabbitMqOptions
     public bool QuorumQueues { get; set; } = true;
     /// <summary>How many messages each endpoint takes at once.</summary>
     public ushort PrefetchCount { get; set; } = 16;
+    /// <summary>The broker's management API (the coordinators' view of the _error queues).</summary>
+    public string ManagementUrl { get; set; } = "http://127.0.0.1:15672";
 }

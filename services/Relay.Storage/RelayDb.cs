@@ -73,7 +73,12 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
             // Two consumers racing on one message: the second save fails and is retried against fresh state.
             e.Property(m => m.UpdatedAt).IsConcurrencyToken();
             e.HasIndex(m => m.Status);
-            e.HasIndex(m => m.PublishedAt);
+            // The public site reads these over every published message at each request (its ETag's
+            // version, the counts, the menus): an index each keeps that to index lookups, not table scans.
+            // (PublishedAt, TakenDownAt) covers "visible" and the newest-first pages.
+            e.HasIndex(m => new { m.PublishedAt, m.TakenDownAt });
+            e.HasIndex(m => m.UpdatedAt);
+            e.HasIndex(m => m.Language);
             e.HasMany(m => m.Recipients).WithOne().HasForeignKey(r => r.MessageId);
             e.HasMany(m => m.Translations).WithOne().HasForeignKey(t => t.MessageId);
             e.HasMany(m => m.Deliveries).WithOne().HasForeignKey(d => d.MessageId);
@@ -90,6 +95,9 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
         {
             e.ToTable("translations");
             e.HasKey(t => new { t.MessageId, t.Language });
+            // The public site's version (the newest translation) and its language menu.
+            e.HasIndex(t => t.At);
+            e.HasIndex(t => t.Language);
         });
 
         model.Entity<Delivery>(e =>

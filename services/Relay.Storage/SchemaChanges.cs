@@ -230,6 +230,23 @@ public static class SchemaChanges
                     CONSTRAINT "PK_inbound_mails" PRIMARY KEY ("Key"));
                 CREATE INDEX "IX_inbound_mails_ReceivedAt" ON inbound_mails ("ReceivedAt");
                 """),
+        new(8, "indexes for the public site: visible messages, the newest change, the language menu",
+            Sqlite: """
+                DROP INDEX IF EXISTS "IX_messages_PublishedAt";
+                CREATE INDEX "IX_messages_PublishedAt_TakenDownAt" ON "messages" ("PublishedAt", "TakenDownAt");
+                CREATE INDEX "IX_messages_UpdatedAt" ON "messages" ("UpdatedAt");
+                CREATE INDEX "IX_messages_Language" ON "messages" ("Language");
+                CREATE INDEX "IX_translations_At" ON "translations" ("At");
+                CREATE INDEX "IX_translations_Language" ON "translations" ("Language");
+                """,
+            Postgres: """
+                DROP INDEX IF EXISTS "IX_messages_PublishedAt";
+                CREATE INDEX "IX_messages_PublishedAt_TakenDownAt" ON messages ("PublishedAt", "TakenDownAt");
+                CREATE INDEX "IX_messages_UpdatedAt" ON messages ("UpdatedAt");
+                CREATE INDEX "IX_messages_Language" ON messages ("Language");
+                CREATE INDEX "IX_translations_At" ON translations ("At");
+                CREATE INDEX "IX_translations_Language" ON translations ("Language");
+                """),
     ];
 
     public static int Latest => All.Count == 0 ? 1 : All.Max(c => c.Version);

@@ -3,6 +3,7 @@ using Relay.Benchmarks;
 // Benchmarks compare Relay with the raw limits on the same machine, in the same run.
 // Usage: dotnet Relay.Benchmarks.dll translation [--messages N] [--concurrency C] [--apy URL] [--out FILE]
 //        dotnet Relay.Benchmarks.dll delivery [--messages N] [--connections C] [--recipients R] [--batch-size B] [--sink-delay-ms D] [--smtp-host H] [--smtp-port P] [--out FILE]
+//        dotnet Relay.Benchmarks.dll site [--messages N] [--unions U] [--requests R] [--rounds K] [--concurrency 1,4,16] [--out FILE]
 var scenario = args.FirstOrDefault() ?? "translation";
 string Option(string name, string fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
@@ -23,6 +24,13 @@ return scenario switch
         smtpHost: Option("--smtp-host", "127.0.0.1"),
         smtpPort: int.Parse(Option("--smtp-port", "2525")),
         output: Option("--out", "")),
+    "site" => await SiteBenchmark.RunAsync(
+        messages: int.Parse(Option("--messages", "10000")),
+        unions: int.Parse(Option("--unions", "300")),
+        requests: int.Parse(Option("--requests", "20")),
+        rounds: int.Parse(Option("--rounds", "5")),
+        concurrencies: Option("--concurrency", "1,4,16").Split(',').Select(int.Parse).ToArray(),
+        output: Option("--out", "")),
     _ => Usage(),
 };
 
@@ -30,5 +38,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: Relay.Benchmarks translation [--messages N] [--concurrency C] [--apy URL] [--out FILE]");
     Console.Error.WriteLine("       Relay.Benchmarks delivery [--messages N] [--connections C] [--recipients R] [--batch-size B] [--sink-delay-ms D] [--smtp-host H] [--smtp-port P] [--out FILE]");
+    Console.Error.WriteLine("       Relay.Benchmarks site [--messages N] [--unions U] [--requests R] [--rounds K] [--concurrency 1,4,16] [--out FILE]");
     return 2;
 }

@@ -70,7 +70,7 @@ public static class TranslationBenchmark
         return 0;
     }
 
-    private sealed record Letter(string Title, string Body);
+    internal sealed record Letter(string Title, string Body);
 
     /// <summary>Seed letters made unique per round (a number in the title and body), so the cache never answers.</summary>
     private static List<Letter> Batch(IReadOnlyList<Letter> letters, string round, int count) =>
@@ -137,7 +137,8 @@ public static class TranslationBenchmark
         return seconds;
     }
 
-    private static List<Letter> Letters()
+    /// <summary>The seed letters (tests/data/seeds): each a title and its paragraphs.</summary>
+    internal static List<Letter> Letters()
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "seeds");
         return Directory.GetFiles(folder, "*.txt").Order()

@@ -57,14 +57,14 @@ public class PublicSiteBrowserTests(RelayProcesses relay, ITestOutputHelper outp
             await page.WaitForURLAsync($"{relay.BaseUrl}/messages/{id}?lang=es");
             Assert.Equal("es", await page.Locator("html").GetAttributeAsync("lang"));
             Assert.Equal(spanishTitle, await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync());
-            Assert.Contains("Machine translation", await page.Locator(".how").InnerTextAsync());
+            Assert.Contains("Traducción automática", await page.Locator(".how").InnerTextAsync()); // the site's words in Spanish too
             Assert.Contains(title, await page.Locator(".original").InnerTextAsync());
             await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "message-es.png"), FullPage = true });
 
             // The language is remembered (a cookie): the index is now in Spanish; the plain form filters it.
-            await page.GetByRole(AriaRole.Link, new() { Name = "All messages" }).ClickAsync();
-            await page.GetByLabel("Recipient union").SelectOptionAsync(new SelectOptionValue { Label = $"Sintracarbón {tag}" });
-            await page.GetByRole(AriaRole.Button, new() { Name = "Show messages" }).ClickAsync();
+            await page.GetByRole(AriaRole.Link, new() { Name = "Todos los mensajes" }).ClickAsync();
+            await page.GetByLabel("Sindicato destinatario").SelectOptionAsync(new SelectOptionValue { Label = $"Sintracarbón {tag}" });
+            await page.GetByRole(AriaRole.Button, new() { Name = "Mostrar mensajes" }).ClickAsync();
             // (Waiting for the URL here times out on the load state when JavaScript is off; the filtered page's count line is enough.)
             await page.Locator("main p[role=status]").WaitForAsync();
             Assert.Contains($"union={recipient.GetProperty("id").GetGuid()}", page.Url);

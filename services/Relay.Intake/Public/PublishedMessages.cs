@@ -95,11 +95,18 @@ public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> option
         WithEverything(Visible).FirstOrDefaultAsync(m => m.Id == id, cancellationToken);
 
     /// <summary>Every language some published message can be read in: the site's language menu.</summary>
+    /// <remarks>
+    /// Asked language by language (the few there are, from the Language indexes) whether a visible message
+    /// is written or translated in it, rather than reading the language of every published message.
+    /// </remarks>
     public async Task<IReadOnlyList<string>> LanguagesAsync(CancellationToken cancellationToken)
     {
-        var originals = await Visible.Where(m => m.Language != null).Select(m => m.Language!).Distinct().ToListAsync(cancellationToken);
-        var translated = await db.Translations.Where(t => Visible.Any(m => m.Id == t.MessageId))
-            .Select(t => t.Language).Distinct().ToListAsync(cancellationToken);
+        // GROUP BY … HAVING: EF would move a Where after Distinct() inside the DISTINCT, asking once per row.
+        // The key is made non-null for EF, or it compares "or both are null" and SQLite cannot use the index.
+        var originals = await db.Messages.Where(m => m.Language != null).GroupBy(m => m.Language ?? "").Select(g => g.Key)
+            .Where(l => Visible.Any(m => m.Language == l)).ToListAsync(cancellationToken);
+        var translated = await db.Translations.GroupBy(t => t.Language).Select(g => g.Key)
+            .Where(l => db.Translations.Any(t => t.Language == l && Visible.Any(m => m.Id == t.MessageId))).ToListAsync(cancellationToken);
         return originals.Union(translated).Append(options.Value.DefaultLanguage).Distinct().Order().ToList();
     }
 
@@ -110,12 +117,12 @@ public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> option
         .Select(u => new FilterChoice(u.Id.ToString(), u.Name)).OrderBy(u => u.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
 
     /// <summary>The countries of the unions that sent or received published messages (ISO 3166 codes).</summary>
-    public async Task<IReadOnlyList<string>> CountriesAsync(CancellationToken cancellationToken)
-    {
-        var senders = await Visible.Where(m => m.Sender != null).Select(m => m.Sender!.Country).Distinct().ToListAsync(cancellationToken);
-        var recipients = await db.Recipients.Where(r => Visible.Any(m => m.Id == r.MessageId)).Select(r => r.Union!.Country).Distinct().ToListAsync(cancellationToken);
-        return senders.Union(recipients).Distinct().Order().ToList();
-    }
+    /// <remarks>Asked union by union (a few hundred index lookups) rather than reading the sender and recipients of every published message.</remarks>
+    public async Task<IReadOnlyList<string>> CountriesAsync(CancellationToken cancellationToken) =>
+        (await db.Unions.AsNoTracking()
+            .Where(u => Visible.Any(m => m.SenderUnionId == u.Id) || db.Recipients.Any(r => r.UnionId == u.Id && Visible.Any(m => m.Id == r.MessageId)))
+            .Select(u => u.Country).Distinct().ToListAsync(cancellationToken))
+        .Order().ToList();
 
     /// <summary>
     /// When anything the public pages and feeds show last changed: a publication, a takedown, a
@@ -131,7 +138,10 @@ public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> option
             await published.OrderByDescending(m => m.PublishedAt).Select(m => m.PublishedAt).FirstOrDefaultAsync(cancellationToken),
             await published.OrderByDescending(m => m.UpdatedAt).Select(m => (DateTime?)m.UpdatedAt).FirstOrDefaultAsync(cancellationToken),
             await published.Where(m => m.TakenDownAt != null).OrderByDescending(m => m.TakenDownAt).Select(m => m.TakenDownAt).FirstOrDefaultAsync(cancellationToken),
-            await db.Translations.AsNoTracking().Where(t => published.Any(m => m.Id == t.MessageId))
+            // Newest first down the At index, stopping at the first of a published message. Asked as a scalar
+            // subquery, not EXISTS: SQLite turns an EXISTS into a join and builds a Bloom filter over every message first.
+            await db.Translations.AsNoTracking()
+                .Where(t => db.Messages.Where(m => m.Id == t.MessageId).Select(m => m.PublishedAt).FirstOrDefault() != null)
                 .OrderByDescending(t => t.At).Select(t => (DateTime?)t.At).FirstOrDefaultAsync(cancellationToken),
         };
         return (latest.Max() ?? DateTime.UnixEpoch, count);

@@ -37,13 +37,18 @@ public class PublicSiteTests(RelayApplication app) : IClassFixture<RelayApplicat
         var spanish = await app.CreateClient().GetStringAsync("/?lang=es");
         Assert.Contains("Carta de solidaridad al sindicato", spanish);
         Assert.Contains($"href=\"/messages/{message.Id}?lang=es\"", spanish);
-        Assert.Contains("Read more", spanish);
+        Assert.Contains(">Leer más</a>", spanish); // the site's own words in Spanish too
+        Assert.Contains("<nav aria-label=\"Elegir idioma\" lang=\"es\" dir=\"ltr\">", spanish);
         Assert.Contains("<html lang=\"es\" dir=\"ltr\">", spanish);
         Assert.Contains("hreflang=\"en\"", spanish);
         Assert.DoesNotContain(hidden.Title, spanish);
 
         var english = await app.CreateClient().GetStringAsync("/?lang=en");
         Assert.Contains(message.Title, english);
+        Assert.Contains(">Read more</a>", english);
+        // A language Relay has no words for gets the English ones, marked English.
+        var german = await app.CreateClient().GetStringAsync("/?lang=de");
+        Assert.Contains("<nav aria-label=\"Select language\" lang=\"en\" dir=\"ltr\">", german);
     }
 
     [Fact]
@@ -55,8 +60,9 @@ public class PublicSiteTests(RelayApplication app) : IClassFixture<RelayApplicat
 
         Assert.Contains("<article lang=\"es\" dir=\"ltr\" aria-labelledby=\"message-title\">", page);
         Assert.Contains("Carta a los mineros de El Cerrejón", page);
-        Assert.Contains("Machine translation (apertium) from English", page);
+        Assert.Contains("Traducción automática (apertium) desde English.", page);
         Assert.Contains("Original (English)", page);
+        Assert.Contains("Original text, written in English.", await app.CreateClient().GetStringAsync($"/messages/{message.Id}?lang=en"));
         Assert.Contains("Letter to the miners of El Cerrejón", page);
         Assert.Contains($"<link rel=\"alternate\" hreflang=\"es\" href=\"/messages/{message.Id}?lang=es\">", page);
     }
@@ -223,7 +229,7 @@ public class PublicSiteTests(RelayApplication app) : IClassFixture<RelayApplicat
         corrected.Headers.IfNoneMatch.Add(page);
         var answer = await client.SendAsync(corrected);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-        Assert.Contains("Translated by a volunteer", await answer.Content.ReadAsStringAsync());
+        Assert.Contains("Traducido por una persona voluntaria", await answer.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -329,7 +335,7 @@ public class PublicSiteTests(RelayApplication app) : IClassFixture<RelayApplicat
             await db.SaveChangesAsync();
         }
         var page = await app.CreateClient().GetStringAsync($"/messages/{message.Id}?lang=pt");
-        Assert.True(Regex.Replace(page, @"\s+", " ").Contains("Machine translation (apertium) from English, by way of Español."), page);
+        Assert.True(Regex.Replace(page, @"\s+", " ").Contains("Tradução automática (apertium) a partir de English, passando por Español."), page);
         Assert.Contains($"<a href=\"/messages/{message.Id}?lang=es\" hreflang=\"es\" lang=\"es\" dir=\"ltr\">Español</a>", page);
     }
 

@@ -24,5 +24,13 @@ public static class LocalServices
     public static string Postgres => Environment.GetEnvironmentVariable("RELAY_TEST_POSTGRES")
         ?? throw new InvalidOperationException("RELAY_TEST_POSTGRES is not set: run the tests through deploy/local/test.sh, which starts PostgreSQL.");
 
+    /// <summary>The broker (its "relay" virtual host), with the password test.sh exports.</summary>
+    public static RabbitMQ.Client.ConnectionFactory RabbitMq => new()
+    {
+        HostName = "127.0.0.1", Port = int.Parse(Env("RELAY_TEST_RABBITMQ_PORT", "5672")), VirtualHost = "relay", UserName = "relay",
+        Password = Environment.GetEnvironmentVariable("RabbitMq__Password")
+            ?? throw new InvalidOperationException("RabbitMq__Password is not set: run the tests through deploy/local/test.sh, which starts RabbitMQ."),
+    };
+
     private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
 }
