@@ -12,6 +12,8 @@ public class RabbitMqOptions
     public bool QuorumQueues { get; set; } = true;
     /// <summary>How many messages each endpoint takes at once.</summary>
     public ushort PrefetchCount { get; set; } = 16;
-    /// <summary>The broker's management API (the coordinators' view of the _error queues).</summary>
+    /// <summary>Deliveries without an acknowledgement after which a message is dead-lettered (quorum queues; <see cref="BrokerPolicy"/>).</summary>
+    public int DeliveryLimit { get; set; } = 10;
+    /// <summary>The broker's management API: the delivery-limit policy, and the coordinators' view of the _error queues.</summary>
     public string ManagementUrl { get; set; } = "http://127.0.0.1:15672";
 }

@@ -68,6 +68,9 @@ public static class ServiceDefaultsExtensions
         });
 
         builder.Services.AddHostedService<OutboxDispatcher>();
+        builder.Services.AddHttpClient(nameof(BrokerPolicy), c => c.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton<BrokerPolicy>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BrokerPolicy>());
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<BrokerHealthCheck>("broker", tags: ["ready"]);

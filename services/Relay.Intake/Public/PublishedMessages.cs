@@ -68,19 +68,26 @@ public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> option
         .Include(m => m.Translations)
         .AsSplitQuery();
 
-    private static IQueryable<SolidarityMessage> Filtered(IQueryable<SolidarityMessage> messages, PublicFilter filter)
+    private async Task<IQueryable<SolidarityMessage>> FilteredAsync(IQueryable<SolidarityMessage> messages, PublicFilter filter, CancellationToken cancellationToken)
     {
         if (filter.Union is { } union)
             messages = messages.Where(m => m.Recipients.Any(r => r.UnionId == union));
         if (filter.Country is { } country)
-            messages = messages.Where(m => m.Sender!.Country == country || m.Recipients.Any(r => r.Union!.Country == country));
+        {
+            // The country's unions first (a handful), then the messages they sent or received as one
+            // uncorrelated set, instead of joining every message to its sender and recipients.
+            var unions = await db.Unions.Where(u => u.Country == country).Select(u => u.Id).ToListAsync(cancellationToken);
+            var senders = unions.Select(u => (Guid?)u).ToList();
+            var received = db.Recipients.Where(r => unions.Contains(r.UnionId)).Select(r => r.MessageId);
+            messages = messages.Where(m => senders.Contains(m.SenderUnionId) || received.Contains(m.Id));
+        }
         return messages;
     }
 
     public async Task<(IReadOnlyList<SolidarityMessage> Page, int Total)> NewestAsync(int page, PublicFilter filter, CancellationToken cancellationToken)
     {
         var size = options.Value.PageSize;
-        var matching = Filtered(Visible, filter);
+        var matching = await FilteredAsync(Visible, filter, cancellationToken);
         var total = await matching.CountAsync(cancellationToken);
         var items = await WithEverything(matching.OrderByDescending(m => m.PublishedAt).Skip((page - 1) * size).Take(size)).ToListAsync(cancellationToken);
         return (items, total);
@@ -88,7 +95,7 @@ public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> option
 
     /// <summary>Published messages that can be read in a language (translated into it, or written in it).</summary>
     public async Task<IReadOnlyList<SolidarityMessage>> InLanguageAsync(string language, int count, PublicFilter filter, CancellationToken cancellationToken) =>
-        await WithEverything(Filtered(Visible, filter).Where(m => m.Language == language || m.Translations.Any(t => t.Language == language))
+        await WithEverything((await FilteredAsync(Visible, filter, cancellationToken)).Where(m => m.Language == language || m.Translations.Any(t => t.Language == language))
             .OrderByDescending(m => m.PublishedAt).Take(count)).ToListAsync(cancellationToken);
 
     public Task<SolidarityMessage?> FindAsync(Guid id, CancellationToken cancellationToken) =>
