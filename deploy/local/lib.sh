@@ -311,7 +311,8 @@ start_relay() {
 
 workers_consuming() {
   local queue
-  for queue in translate-message screen-message deliver-message sender-summary tell-coordinators publish-message; do
+  for queue in translate-message screen-message deliver-message sender-summary tell-coordinators rejection-notice publish-message \
+      confirmation-requested sign-in-link-requested inbound-mail-reply; do
     curl -fsS -u "relay:$RABBITMQ_PASSWORD" "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/api/queues/relay/$queue" \
       | grep -q '"consumers":[1-9]' || return 1
   done

@@ -16,7 +16,7 @@ public class RelayProcesses : IAsyncLifetime
 {
     private static readonly string[] Services = ["Relay.Intake", "Relay.Translation", "Relay.Moderation", "Relay.Delivery", "Relay.Publication"];
     private static readonly string[] WorkerQueues = ["translate-message", "screen-message", "deliver-message", "sender-summary", "tell-coordinators", "rejection-notice", "publish-message",
-        "confirmation-requested", "sign-in-link-requested"];
+        "confirmation-requested", "sign-in-link-requested", "inbound-mail-reply"];
 
     private readonly List<Process> _processes = [];
     private readonly string _folder = Directory.CreateTempSubdirectory("relay-e2e-").FullName;
