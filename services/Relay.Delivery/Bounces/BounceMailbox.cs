@@ -1,81 +1,40 @@
-using MailKit;
-using MailKit.Net.Imap;
-using MailKit.Search;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using MimeKit;
+using Relay.ServiceDefaults.Mailboxes;
 using Relay.Storage;
 
 namespace Relay.Delivery.Bounces;
 
 /// <summary>
-/// Polls the bounce mailbox over IMAP for delivery status notifications. Each unseen message is
-/// read, its notices recorded, then flagged \Seen; a crash in between only means it is read again,
-/// which <see cref="BounceRecorder"/> recognises. Anything that is not a notification is flagged
-/// seen and left for a person to read.
+/// Polls the bounce mailbox over IMAP for delivery status notifications (<see cref="PolledMailbox"/>):
+/// each one's notices are recorded once (<see cref="BounceRecorder"/> recognises a notice read
+/// again). Anything that is not a notification is flagged seen and left for a person to read.
 /// </summary>
-public sealed class BounceMailbox(IServiceScopeFactory scopes, IOptions<BounceOptions> options, ILogger<BounceMailbox> logger) : BackgroundService
+public sealed class BounceMailbox(IServiceScopeFactory scopes, IOptions<BounceOptions> options, ILogger<BounceMailbox> logger)
+    : PolledMailbox(options.Value, "bounce mailbox", "Bounces", logger)
 {
-    private readonly BounceOptions _options = options.Value;
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<int> HandleAsync(MimeMessage message, CancellationToken cancellationToken)
     {
-        if (!_options.Enabled)
+        var found = BounceReport.Read(message);
+        if (found.Count == 0)
         {
-            logger.LogInformation("No bounce mailbox configured (Bounces:Host): bounces are not read");
-            return;
+            logger.LogInformation("Bounce mailbox: \"{Subject}\" from {From} is not a delivery status notification; left for a person", message.Subject, message.From);
+            return 0;
         }
-        using var timer = new PeriodicTimer(_options.PollInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        await using var scope = scopes.CreateAsyncScope();
+        try
         {
-            try { await PollAsync(stoppingToken); }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(e, "Reading the bounce mailbox {Host}:{Port} failed; trying again in {Interval}", _options.Host, _options.Port, _options.PollInterval);
-            }
+            return await scope.ServiceProvider.GetRequiredService<BounceRecorder>().RecordAsync(found, cancellationToken);
         }
-    }
-
-    /// <summary>Reads every unseen message once. Returns how many messages were read and how many new notices they held.</summary>
-    public async Task<(int Messages, int Notices)> PollAsync(CancellationToken cancellationToken)
-    {
-        var host = _options.Host ?? throw new InvalidOperationException("No bounce mailbox is configured (Bounces:Host).");
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.Timeout);
-        using var client = new ImapClient { Timeout = (int)_options.Timeout.TotalMilliseconds };
-        await client.ConnectAsync(host, _options.Port, _options.Security, timeout.Token);
-        await client.AuthenticateAsync(_options.Username ?? "", _options.Password ?? "", timeout.Token);
-        var folder = await client.GetFolderAsync(_options.Folder, timeout.Token);
-        await folder.OpenAsync(FolderAccess.ReadWrite, timeout.Token);
-
-        var (messages, notices) = (0, 0);
-        foreach (var uid in await folder.SearchAsync(SearchQuery.NotSeen, timeout.Token))
+        catch (DbUpdateException)
         {
-            var message = await folder.GetMessageAsync(uid, timeout.Token);
-            var found = BounceReport.Read(message);
-            if (found.Count > 0)
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                try
-                {
-                    notices += await scope.ServiceProvider.GetRequiredService<BounceRecorder>().RecordAsync(found, timeout.Token);
-                }
-                catch (DbUpdateException)
-                {
-                    // Two workers reading the mailbox at once: the other one recorded it first.
-                    if (!await AlreadyRecordedAsync(found, timeout.Token))
-                        throw;
-                    logger.LogInformation("Bounce \"{Subject}\" was recorded by another worker meanwhile", message.Subject);
-                }
-            }
-            else
-                logger.LogInformation("Bounce mailbox: \"{Subject}\" from {From} is not a delivery status notification; left for a person", message.Subject, message.From);
-            await folder.AddFlagsAsync(uid, MessageFlags.Seen, silent: true, timeout.Token);
-            messages++;
+            // Two workers reading the mailbox at once: the other one recorded it first.
+            if (!await AlreadyRecordedAsync(found, cancellationToken))
+                throw;
+            logger.LogInformation("Bounce \"{Subject}\" was recorded by another worker meanwhile", message.Subject);
+            return 0;
         }
-        await client.DisconnectAsync(quit: true, CancellationToken.None);
-        if (messages > 0)
-            logger.LogInformation("Bounce mailbox: {Messages} messages read, {Notices} new notices", messages, notices);
-        return (messages, notices);
     }
 
     private async Task<bool> AlreadyRecordedAsync(IReadOnlyList<BounceNotice> notices, CancellationToken cancellationToken)
