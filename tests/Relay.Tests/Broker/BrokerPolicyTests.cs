@@ -19,10 +19,15 @@ namespace Relay.Tests.Broker;
 public class BrokerPolicyTests : IAsyncLifetime
 {
     private readonly string _vhost = "policy-test-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly HttpClient _management = new() { BaseAddress = new Uri("http://127.0.0.1:15672/") };
+    private static readonly string ManagementUrl = Environment.GetEnvironmentVariable("RELAY_TEST_RABBITMQ_MANAGEMENT") is { Length: > 0 } url ? url : "http://127.0.0.1:15672";
+    private readonly HttpClient _management = new() { BaseAddress = new Uri(ManagementUrl.TrimEnd('/') + "/") };
     private readonly ServiceProvider _services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
 
-    private RabbitMqOptions Options => new() { VirtualHost = _vhost, Password = LocalServices.RabbitMq.Password, DeliveryLimit = 3 };
+    private RabbitMqOptions Options => new()
+    {
+        VirtualHost = _vhost, Password = LocalServices.RabbitMq.Password, DeliveryLimit = 3, ManagementUrl = ManagementUrl,
+        Port = (ushort)LocalServices.RabbitMq.Port,
+    };
 
     public async Task InitializeAsync()
     {
