@@ -20,21 +20,49 @@ public partial class DeploymentFilesTests
         }
     }
 
-    [Fact]
-    public async Task Docker_compose_accepts_the_compose_file()
+    private static async Task<(int ExitCode, string Output, string Errors)> ComposeConfigAsync(params string[] secrets)
     {
-        var start = new ProcessStartInfo("docker-compose", ["-f", "docker-compose.yml", "config", "-q"])
+        var start = new ProcessStartInfo("docker-compose", ["-f", "docker-compose.yml", "config"])
         {
             WorkingDirectory = Root,
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
-        start.Environment["RABBITMQ_PASSWORD"] = "placeholder";
-        start.Environment["POSTGRES_PASSWORD"] = "placeholder";
+        foreach (var name in secrets)
+            start.Environment[name] = "placeholder-placeholder-placeholder-placeholder";
         using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
         var errors = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, errors);
+        return (process.ExitCode, await output, errors);
+    }
+
+    [Fact]
+    public async Task Docker_compose_accepts_the_compose_file_and_gives_the_link_secret_to_the_services_that_sign_links()
+    {
+        var (exitCode, config, errors) = await ComposeConfigAsync("RABBITMQ_PASSWORD", "POSTGRES_PASSWORD", "LINKS_SECRET");
+        Assert.True(exitCode == 0, errors);
+        // Intake and the email worker refuse to start without Links__Secret.
+        foreach (var service in new[] { "intake", "delivery" })
+        {
+            var block = Regex.Match(config, $@"\n  {service}:\n(?<body>(?:    .*\n|\n)*)").Groups["body"].Value;
+            Assert.Contains("Links__Secret: placeholder-placeholder", block);
+        }
+
+        var (missing, _, refused) = await ComposeConfigAsync("RABBITMQ_PASSWORD", "POSTGRES_PASSWORD");
+        Assert.NotEqual(0, missing);
+        Assert.Contains("LINKS_SECRET", refused);
+    }
+
+    [Fact]
+    public void Every_variable_the_compose_file_reads_is_in_the_env_example()
+    {
+        var compose = File.ReadAllText(Path.Combine(Root, "docker-compose.yml"));
+        var example = File.ReadAllText(Path.Combine(Root, ".env.example"));
+        var read = Regex.Matches(compose, @"\$\{([A-Z_][A-Z0-9_]*)").Select(m => m.Groups[1].Value).Distinct().ToList();
+
+        Assert.NotEmpty(read);
+        Assert.All(read, name => Assert.Matches(new Regex($"(?m)^{name}="), example));
     }
 
     [Fact]
