@@ -34,4 +34,17 @@ public class InboundMailReplyTests
         Assert.Equal("Your email to Relay", InboundMailReply.Compose(Refused("empty: no text", subject: null), "empty", Options).Subject);
         Assert.Equal("RE: Solidarity", InboundMailReply.Compose(Refused("empty: no text", subject: "RE: Solidarity"), "empty", Options).Subject);
     }
+
+    [Fact]
+    public void A_union_writing_from_its_address_is_answered_in_its_language_and_anyone_else_in_english()
+    {
+        var spanish = InboundMailReply.Compose(Refused("attachments: carta.pdf", subject: null), "attachments", Options, "es-CO");
+        var unknown = InboundMailReply.Compose(Refused("attachments: carta.pdf"), "attachments", Options, "uk");
+
+        Assert.Equal(("es", "Su correo a Relay"), (spanish.Headers[HeaderId.ContentLanguage], spanish.Subject));
+        Assert.StartsWith("Gracias por escribir a Relay. No hemos reenviado su correo porque llevaba archivos adjuntos (carta.pdf).", spanish.TextBody);
+        Assert.EndsWith("-- \nRelay. Responda a este correo para escribir a la coordinación.\n", spanish.TextBody);
+        Assert.Equal("en", unknown.Headers[HeaderId.ContentLanguage]);
+        Assert.StartsWith("Thank you for writing to Relay. We did not pass your email on", unknown.TextBody);
+    }
 }

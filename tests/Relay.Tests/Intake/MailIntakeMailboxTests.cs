@@ -211,7 +211,7 @@ public class MailIntakeMailboxTests : IAsyncLifetime
         var source = await Maildev.SourceAsync(answer);
         Assert.Contains("declaration.pdf", source);
         Assert.Contains("Auto-Submitted: auto-replied", source);
-        Assert.Contains("without attachments", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(source))).TextBody);
+        Assert.Contains("sin adjuntos, imágenes ni archivos", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(source))).TextBody);
 
         // A redelivered event answers nothing more.
         await worker.ConsumeAsync(new InboundMailRefused(InboundLetter.KeyOf(mail), RefusalReason.Attachments));
@@ -247,7 +247,7 @@ public class MailIntakeMailboxTests : IAsyncLifetime
         await worker.DispatchOutboxAsync();
         var answer = Assert.Single(await Maildev.WaitForAsync(sender.Email));
         Assert.Equal("Re: Please sign the call", answer.GetProperty("subject").GetString());
-        Assert.Contains("We did not find a letter in your email", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await Maildev.SourceAsync(answer)))).TextBody);
+        Assert.Contains("No hemos encontrado ninguna carta en su correo", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await Maildev.SourceAsync(answer)))).TextBody);
     }
 
     [Fact]
@@ -267,7 +267,7 @@ public class MailIntakeMailboxTests : IAsyncLifetime
         }
         await worker.DispatchOutboxAsync();
         var answer = Assert.Single(await Maildev.WaitForAsync(sender.Email));
-        Assert.Contains("could not be accepted as it is", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await Maildev.SourceAsync(answer)))).TextBody);
+        Assert.Contains("Su carta no se ha podido aceptar tal como está", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await Maildev.SourceAsync(answer)))).TextBody);
     }
 
     [Fact]
@@ -299,7 +299,7 @@ public class MailIntakeMailboxTests : IAsyncLifetime
         }
         await worker.DispatchOutboxAsync();
         var limit = Assert.Single(await Maildev.WaitForAsync(sender.Email));
-        Assert.Contains("Relay could not take your letter now", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await Maildev.SourceAsync(limit)))).TextBody);
+        Assert.Contains("Relay no ha podido aceptar su carta ahora", MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await Maildev.SourceAsync(limit)))).TextBody);
         Assert.Equal("Re: Declaration 0", Assert.Single(await Maildev.WaitForAsync(stranger)).GetProperty("subject").GetString());
     }
 
