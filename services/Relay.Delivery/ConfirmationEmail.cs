@@ -56,11 +56,7 @@ public static class ConfirmationEmail
             Date = DateTimeOffset.UtcNow,
             Body = new TextPart("plain") { Text = text.ToString() },
         };
-        email.Headers.Add("Content-Language", words.Code);
-        email.From.Add(new MailboxAddress("Relay", options.FromAddress));
-        email.ReplyTo.Add(MailboxAddress.Parse(options.CoordinatorsAddress));
-        email.To.Add(new MailboxAddress(message.SenderName, message.ConfirmationAddress!));
-        email.Headers.Add("X-Relay-Message", message.Id.ToString());
+        email.AddressFromRelay(new MailboxAddress(message.SenderName, message.ConfirmationAddress!), words.Code, options, message.Id);
         return email;
     }
 }

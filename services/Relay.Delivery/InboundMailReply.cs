@@ -80,10 +80,7 @@ public static class InboundMailReply
             Date = DateTimeOffset.UtcNow,
             Body = new TextPart("plain") { Text = text + "\n\n-- \n" + words.Footer + "\n" },
         };
-        email.From.Add(new MailboxAddress("Relay", options.FromAddress));
-        email.To.Add(MailboxAddress.Parse(mail.From));
-        email.ReplyTo.Add(MailboxAddress.Parse(options.CoordinatorsAddress));
-        email.Headers.Add("Content-Language", words.Code);
+        email.AddressFromRelay(MailboxAddress.Parse(mail.From), words.Code, options);
         // RFC 3834: an automatic answer, which well-behaved auto-responders do not answer in turn.
         email.Headers.Add(HeaderId.AutoSubmitted, "auto-replied");
         return email;

@@ -56,11 +56,9 @@ public static class SenderSummary
     /// <summary>From Relay to the sending union, in a language, replies going to the coordinators.</summary>
     public static void AddressToSender(MimeMessage email, SolidarityMessage message, MailOptions options, string language)
     {
-        email.Headers.Add("Content-Language", language);
-        email.From.Add(new MailboxAddress("Relay", options.FromAddress));
-        email.ReplyTo.Add(MailboxAddress.Parse(options.CoordinatorsAddress));
-        email.To.Add(new MailboxAddress(message.SenderName, message.SenderEmail ?? throw new InvalidOperationException($"Message {message.Id} has no sender address (load its Sender or Supporter).")));
-        email.Headers.Add("X-Relay-Message", message.Id.ToString());
+        email.AddressFromRelay(new MailboxAddress(message.SenderName,
+            message.SenderEmail ?? throw new InvalidOperationException($"Message {message.Id} has no sender address (load its Sender or Supporter).")),
+            language, options, message.Id);
     }
 
     private static string NameOf(SolidarityMessage message, Storage.Delivery d) =>

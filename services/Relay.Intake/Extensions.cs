@@ -46,7 +46,6 @@ public static class Extensions
         builder.Services.AddScoped<Review.ReviewDesk>();
         builder.Services.AddScoped<MessageSubmission>();
         builder.Services.AddScoped<MessageConfirmation>();
-        builder.Services.AddHttpClient(nameof(Operations.ErrorQueues), c => c.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton<Operations.ErrorQueues>();
         builder.Services.AddMailIntake();
         // Escape markup, not languages: by default Razor turns every non-ASCII letter into an entity,

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -46,10 +45,7 @@ public sealed class BrokerPolicy(IOptions<RabbitMqOptions> options, IHttpClientF
     {
         var broker = options.Value;
         var vhost = Uri.EscapeDataString(broker.VirtualHost);
-        var client = http.CreateClient(nameof(BrokerPolicy));
-        client.BaseAddress = new Uri(broker.ManagementUrl.TrimEnd('/') + "/");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{broker.Username}:{broker.Password}")));
+        var client = broker.ManagementClient(http);
 
         await SendAsync(client.PutAsJsonAsync($"api/exchanges/{vhost}/{DeadLetterExchange}",
             new { type = "fanout", durable = true, auto_delete = false }, cancellationToken));

@@ -16,4 +16,17 @@ public class RabbitMqOptions
     public int DeliveryLimit { get; set; } = 10;
     /// <summary>The broker's management API: the delivery-limit policy, and the coordinators' view of the _error queues.</summary>
     public string ManagementUrl { get; set; } = "http://127.0.0.1:15672";
+
+    /// <summary>The named HttpClient of the management API (a 10-second timeout in every process).</summary>
+    public const string ManagementClientName = "rabbitmq-management";
+
+    /// <summary>A client of the management API: its address and this user's credentials.</summary>
+    public HttpClient ManagementClient(IHttpClientFactory http)
+    {
+        var client = http.CreateClient(ManagementClientName);
+        client.BaseAddress = new Uri(ManagementUrl.TrimEnd('/') + "/");
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Username}:{Password}")));
+        return client;
+    }
 }

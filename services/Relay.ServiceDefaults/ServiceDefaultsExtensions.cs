@@ -68,7 +68,7 @@ public static class ServiceDefaultsExtensions
         });
 
         builder.Services.AddHostedService<OutboxDispatcher>();
-        builder.Services.AddHttpClient(nameof(BrokerPolicy), c => c.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddHttpClient(RabbitMqOptions.ManagementClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton<BrokerPolicy>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BrokerPolicy>());
         builder.Services.AddHealthChecks()

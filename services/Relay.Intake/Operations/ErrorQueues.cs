@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -31,12 +30,8 @@ public sealed partial class ErrorQueues(IOptions<RabbitMqOptions> options, IHttp
     public async Task<IReadOnlyList<ErrorQueue>> ListAsync(CancellationToken cancellationToken)
     {
         var broker = options.Value;
-        var client = http.CreateClient(nameof(ErrorQueues));
-        using var request = new HttpRequestMessage(HttpMethod.Get,
-            $"{broker.ManagementUrl.TrimEnd('/')}/api/queues/{Uri.EscapeDataString(broker.VirtualHost)}?columns=name,messages");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{broker.Username}:{broker.Password}")));
-        using var response = await client.SendAsync(request, cancellationToken);
+        using var response = await broker.ManagementClient(http).GetAsync(
+            $"api/queues/{Uri.EscapeDataString(broker.VirtualHost)}?columns=name,messages", cancellationToken);
         response.EnsureSuccessStatusCode();
         var queues = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         return queues.EnumerateArray()
