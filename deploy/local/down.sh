@@ -3,7 +3,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 stop_relay
-for service in maildev apy postgres dovecot; do
+stop_postgres
+for service in maildev apy dovecot; do
   if is_running "$service"; then log "stopping $service"; fi
   stop_pid "$service" 15
 done

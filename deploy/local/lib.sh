@@ -239,6 +239,7 @@ CONF
 # --- PostgreSQL (the tests' second storage provider) ------------------------------------------
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+pg_data() { echo "/var/tmp/relay-postgres-$(echo "$ROOT" | md5sum | cut -c1-8)"; }
 
 start_postgres() {
   if is_running postgres; then return 0; fi
@@ -246,7 +247,7 @@ start_postgres() {
   local bin data sock
   bin=$(pg_bin)
   # The postgres user must reach its data directory, and a clone may sit in a private temp folder.
-  data=/var/tmp/relay-postgres-$(echo "$ROOT" | md5sum | cut -c1-8)
+  data=$(pg_data)
   sock=$data-socket
   mkdir -p "$data" "$sock" && chown postgres:postgres "$data" "$sock" && chmod 700 "$data"
   if [ ! -f "$data/PG_VERSION" ]; then
@@ -256,6 +257,20 @@ start_postgres() {
   start_bg postgres runuser -u postgres -- "$bin/postgres" -D "$data" -p "$POSTGRES_PORT" \
     -c listen_addresses=127.0.0.1 -k "$sock" -c fsync=off
   wait_for "PostgreSQL" 30 "$bin/pg_isready" -h 127.0.0.1 -p "$POSTGRES_PORT"
+}
+
+stop_postgres() {
+  is_running postgres || { rm -f "$RUN/postgres.pid"; return 0; }
+  log "stopping PostgreSQL"
+  # Fast shutdown: open sessions are ended (SIGTERM would wait for every client to disconnect).
+  runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$(pg_data)" -m fast -w stop >/dev/null || true
+  stop_pid postgres 15
+}
+
+# A crash, for the fault suite: SIGKILL by the recorded PID, no shutdown code runs.
+crash_service() { # name
+  is_running "$1" && kill -KILL "$(cat "$RUN/$1.pid")" 2>/dev/null || true
+  rm -f "$RUN/$1.pid"
 }
 
 # --- Relay's own services ---------------------------------------------------------------------

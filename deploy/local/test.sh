@@ -17,7 +17,11 @@ done
 stop_started() {
   local service
   for service in "${started[@]}"; do
-    if [ "$service" = rabbitmq ]; then stop_rabbitmq; else stop_pid "$service"; fi
+    case $service in
+      rabbitmq) stop_rabbitmq ;;
+      postgres) stop_postgres ;;
+      *) stop_pid "$service" ;;
+    esac
   done
 }
 trap stop_started EXIT

@@ -21,6 +21,7 @@ app.MapHealth();
 app.MapUnions();
 app.MapKeys();
 app.MapErrorQueues();
+app.MapPipeline();
 app.MapMessages();
 app.MapReview();
 app.MapGlossary();

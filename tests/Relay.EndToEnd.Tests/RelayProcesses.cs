@@ -14,17 +14,22 @@ namespace Relay.EndToEnd.Tests;
 /// </summary>
 public class RelayProcesses : IAsyncLifetime
 {
-    private static readonly string[] Services = ["Relay.Intake", "Relay.Translation", "Relay.Moderation", "Relay.Delivery", "Relay.Publication"];
-    private static readonly string[] WorkerQueues = ["translate-message", "screen-message", "deliver-message", "sender-summary", "tell-coordinators", "rejection-notice", "publish-message",
+    public static readonly string[] Services = ["Relay.Intake", "Relay.Translation", "Relay.Moderation", "Relay.Delivery", "Relay.Publication"];
+    public static readonly string[] WorkerQueues = ["translate-message", "screen-message", "deliver-message", "sender-summary", "tell-coordinators", "rejection-notice", "publish-message",
         "confirmation-requested", "sign-in-link-requested", "inbound-mail-reply"];
 
-    private readonly List<Process> _processes = [];
+    private readonly List<(string Service, Process Process, string Log)> _processes = [];
+    /// <summary>Processes a test killed on purpose: their death is not a failure.</summary>
+    private readonly HashSet<Process> _killed = [];
     private readonly string _folder = Directory.CreateTempSubdirectory("relay-e2e-").FullName;
     private readonly string _virtualHost = "relay-e2e-" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _linkSecret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     private readonly HttpClient _management;
 
     public string BaseUrl { get; } = $"http://127.0.0.1:{FreePort()}";
+    /// <summary>The folder with this run's database, coordinator key and one log per process.</summary>
+    public string Folder => _folder;
+    public string VirtualHost => _virtualHost;
     public string CoordinatorKey => File.ReadAllText(Path.Combine(_folder, "coordinator.key")).Trim();
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
     public RelayApi Api => new(Http, BaseUrl);
@@ -60,21 +65,38 @@ public class RelayProcesses : IAsyncLifetime
         foreach (var service in Services.Skip(1))
             Start(service);
         // Messages published before a worker has bound its queue would have nowhere to go.
-        await WaitAsync("every worker consuming", async () =>
-        {
-            foreach (var queue in WorkerQueues)
-            {
-                var response = await _management.GetAsync($"/api/queues/{_virtualHost}/{queue}");
-                if (!response.IsSuccessStatusCode
-                    || !(await response.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("consumers", out var consumers)
-                    || consumers.GetInt32() < 1)
-                    return false;
-            }
-            return true;
-        });
+        await WaitAsync("every worker consuming", async () => (await ConsumersAsync()).Values.All(n => n >= 1));
     }
 
-    private void Start(string service)
+    /// <summary>How many consumers each worker queue has, as the broker's management API reports them (0 for a queue it does not know).</summary>
+    public async Task<Dictionary<string, int>> ConsumersAsync()
+    {
+        var counts = new Dictionary<string, int>();
+        foreach (var queue in WorkerQueues)
+        {
+            var response = await _management.GetAsync($"/api/queues/{_virtualHost}/{queue}");
+            counts[queue] = response.IsSuccessStatusCode
+                && (await response.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("consumers", out var consumers) ? consumers.GetInt32() : 0;
+        }
+        return counts;
+    }
+
+    /// <summary>Kills every running instance of a service at once (SIGKILL: no shutdown code runs), as a crash or an OOM kill would.</summary>
+    public int Kill(string service, int? instance = null)
+    {
+        var running = _processes.Where(p => p.Service == service && !p.Process.HasExited).ToList();
+        var victims = instance is { } i ? [running[i]] : running;
+        foreach (var (_, process, _) in victims)
+        {
+            _killed.Add(process);
+            process.Kill(entireProcessTree: false);
+            process.WaitForExit();
+        }
+        return victims.Count;
+    }
+
+    /// <summary>Starts one more instance of a service (a competing consumer, or the restart after a kill).</summary>
+    public void Start(string service)
     {
         var root = RepositoryRoot();
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
@@ -105,24 +127,39 @@ public class RelayProcesses : IAsyncLifetime
             start.Environment[name] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {service}");
-        var log = new StreamWriter(Path.Combine(_folder, service + ".log")) { AutoFlush = true };
+        var earlier = _processes.Count(p => p.Service == service);
+        var path = Path.Combine(_folder, service + (earlier == 0 ? "" : $".{earlier + 1}") + ".log");
+        var log = new StreamWriter(path) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        _processes.Add(process);
+        _processes.Add((service, process, path));
     }
 
     /// <summary>Settings a test fixture gives one service on top of the common ones.</summary>
     protected virtual IEnumerable<(string Name, string Value)> Settings(string service) => [];
 
     /// <summary>The last lines each service logged, to explain a failure.</summary>
-    public string Logs() => string.Join("\n", Services.Select(s =>
+    public string Logs() => string.Join("\n", _processes.Select(p =>
+        $"--- {Path.GetFileNameWithoutExtension(p.Log)}\n{string.Join('\n', ReadShared(p.Log).TakeLast(15))}"));
+
+    /// <summary>Every line a service logged, across its instances, with the file each came from.</summary>
+    public IEnumerable<(string File, string Line)> LogLines(string service) =>
+        _processes.Where(p => p.Service == service).SelectMany(p => ReadShared(p.Log).Select(line => (Path.GetFileName(p.Log), line)));
+
+    /// <summary>A log still being written to, read without disturbing the writer.</summary>
+    private static IEnumerable<string> ReadShared(string path)
     {
-        var path = Path.Combine(_folder, s + ".log");
-        var lines = File.Exists(path) ? File.ReadLines(path).TakeLast(15) : [];
-        return $"--- {s}\n{string.Join('\n', lines)}";
-    }));
+        if (!File.Exists(path))
+            return [];
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+            lines.Add(line);
+        return lines;
+    }
 
     /// <summary>
     /// Fails if any service's log holds a secret of this run: the coordinator key, the link secret,
@@ -131,12 +168,12 @@ public class RelayProcesses : IAsyncLifetime
     public void AssertNoSecretsInLogs(params string[] used)
     {
         var secrets = used.Append(CoordinatorKey).Append(_linkSecret).Append(RabbitMqPassword).Where(s => s.Length >= 8).ToList();
-        var found = Services.Select(s => Path.Combine(_folder, s + ".log")).Where(File.Exists)
-            .SelectMany(path => File.ReadLines(path).Select((line, i) => (path, line, i)))
+        var found = _processes.Select(p => p.Log)
+            .SelectMany(path => ReadShared(path).Select((line, i) => (path, line, i)))
             .Where(l => secrets.Any(s => l.line.Contains(s, StringComparison.Ordinal)))
             .Select(l => $"{Path.GetFileName(l.path)}:{l.i + 1}").ToList();
         Assert.True(found.Count == 0, $"secrets in the logs at {string.Join(", ", found)}");
-        Assert.True(Services.Sum(s => File.Exists(Path.Combine(_folder, s + ".log")) ? new FileInfo(Path.Combine(_folder, s + ".log")).Length : 0) > 1000,
+        Assert.True(_processes.Sum(p => File.Exists(p.Log) ? new FileInfo(p.Log).Length : 0) > 1000,
             "the services logged almost nothing: the search would prove nothing");
     }
 
@@ -144,8 +181,8 @@ public class RelayProcesses : IAsyncLifetime
     {
         for (var i = 0; i < seconds * 4; i++)
         {
-            if (_processes.FirstOrDefault(p => p.HasExited) is { } dead)
-                throw new InvalidOperationException($"a Relay process exited with {dead.ExitCode} while waiting for {what}\n{Logs()}");
+            if (_processes.FirstOrDefault(p => p.Process.HasExited && !_killed.Contains(p.Process)) is { Process: not null } dead)
+                throw new InvalidOperationException($"{dead.Service} exited with {dead.Process.ExitCode} while waiting for {what}\n{Logs()}");
             try
             {
                 if (await condition())
@@ -159,15 +196,15 @@ public class RelayProcesses : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        foreach (var process in _processes.Where(p => !p.HasExited))
+        foreach (var (_, process, _) in _processes.Where(p => !p.Process.HasExited))
             process.Kill(entireProcessTree: true);
-        foreach (var process in _processes)
+        foreach (var (_, process, _) in _processes)
             await process.WaitForExitAsync();
         await _management.DeleteAsync($"/api/vhosts/{_virtualHost}");
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
     }
 
-    private static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Relay.sln")))
@@ -182,5 +219,5 @@ public class RelayProcesses : IAsyncLifetime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
+    public static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
 }
