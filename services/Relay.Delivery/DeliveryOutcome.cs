@@ -24,4 +24,12 @@ public sealed record DeliveryOutcome(bool Permanent, string Detail)
         SslHandshakeException e => new(false, $"TLS with the SMTP server failed (check Smtp:Security and Smtp:CertificateThumbprint): {e.Message}"),
         _ => new(false, $"{error.GetType().Name}: {error.Message}"),
     };
+
+    /// <summary>
+    /// True when the conversation broke (or went silent) without the server's answer to the message:
+    /// it may have taken the email before the connection dropped, so sending it again may repeat it.
+    /// A refusal (an SMTP reply) or a failure to connect or authenticate is certain: nothing went out.
+    /// </summary>
+    public static bool MayHaveBeenAccepted(Exception error) =>
+        error is SmtpProtocolException or IOException or TimeoutException;
 }

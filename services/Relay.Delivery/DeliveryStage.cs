@@ -367,6 +367,9 @@ public sealed class DeliveryStage(
             (delivery.Status, delivery.Detail, delivery.NextAttemptAt) = (next is null ? DeliveryStatus.Failed : DeliveryStatus.Deferred, detail, next);
             db.Enqueue(new DeliveryFailed(delivery.MessageId, delivery.RecipientUnionId, detail, next is null));
             logger.LogWarning("Delivery {DeliveryId} to {Address} {Status}: {Detail}", delivery.Id, delivery.Address, delivery.Status, outcome.Detail);
+            if (next is not null && DeliveryOutcome.MayHaveBeenAccepted(error))
+                logger.LogWarning("Delivery {DeliveryId} of message {MessageId} to {Address}: no answer from the server after sending; it may have taken the email, " +
+                    "so the next attempt may repeat it (same Message-ID <{EmailMessageId}>)", delivery.Id, delivery.MessageId, delivery.Address, delivery.EmailMessageId);
         }
         delivery.At = DateTime.UtcNow;
         db.Entry(delivery).DetectChanges();

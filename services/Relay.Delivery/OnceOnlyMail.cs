@@ -9,7 +9,7 @@ namespace Relay.Delivery;
 /// event finds it claimed and sends nothing), and the claim is released if sending fails, so the
 /// retried event sends it then.
 /// </summary>
-public sealed class OnceOnlyMail(SmtpConnectionPool smtp, DkimSigning dkim)
+public sealed class OnceOnlyMail(SmtpConnectionPool smtp, DkimSigning dkim, ILogger<OnceOnlyMail> logger)
 {
     /// <param name="claim">Marks the notice sent when it was not; returns the rows it changed.</param>
     /// <param name="release">Takes the mark back.</param>
@@ -18,15 +18,19 @@ public sealed class OnceOnlyMail(SmtpConnectionPool smtp, DkimSigning dkim)
     {
         if (await claim(cancellationToken) == 0)
             return false;
+        MimeMessage? email = null;
         try
         {
-            var email = compose();
+            email = compose();
             dkim.Sign(email);
             await smtp.SendAsync(email, cancellationToken);
             return true;
         }
-        catch
+        catch (Exception e)
         {
+            if (email is not null && DeliveryOutcome.MayHaveBeenAccepted(e))
+                logger.LogWarning("Email <{EmailMessageId}> to {To}: no answer from the server after sending; it may have taken it, so the retry may repeat it",
+                    email.MessageId, email.To.ToString());
             await release();
             throw;
         }

@@ -18,6 +18,7 @@ public static class Extensions
         builder.Services.AddOptions<IntakeOptions>().BindConfiguration("Intake");
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddExceptionHandler<StorageUnavailableExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)

@@ -38,6 +38,7 @@ public static class Extensions
         services.AddScoped<TranslationCache>();
         services.AddScoped<RouteTranslator>();
         services.AddScoped<TranslationStage>();
+        services.AddHostedService<AwaitingTranslationRetry>();
         return services;
     }
 }

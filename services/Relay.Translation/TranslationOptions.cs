@@ -31,6 +31,12 @@ public class TranslationOptions
     /// <summary>…and the text has at least this many letters (short texts fool detectors).</summary>
     public int MismatchMinLetters { get; set; } = 40;
 
+    /// <summary>A message waiting for a translation (a provider failed or was too slow) is tried again this long after its last attempt…</summary>
+    public TimeSpan RetryAwaitingEvery { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>…until this long after it was received; then it waits for a coordinator.</summary>
+    public TimeSpan RetryAwaitingFor { get; set; } = TimeSpan.FromDays(2);
+
     public static IReadOnlyList<string> Split(string list) =>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

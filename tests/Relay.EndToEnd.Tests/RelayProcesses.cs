@@ -32,6 +32,8 @@ public class RelayProcesses : IAsyncLifetime
     public string VirtualHost => _virtualHost;
     public string CoordinatorKey => File.ReadAllText(Path.Combine(_folder, "coordinator.key")).Trim();
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>RabbitMQ's management API, signed in as Relay's broker user.</summary>
+    public HttpClient Management => _management;
     public RelayApi Api => new(Http, BaseUrl);
 
     public static string RabbitMqPassword => Environment.GetEnvironmentVariable("RabbitMq__Password") is { Length: > 0 } p ? p

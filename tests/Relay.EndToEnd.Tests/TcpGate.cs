@@ -59,14 +59,27 @@ public sealed class TcpGate : IAsyncDisposable
             try { await outbound.ConnectAsync(IPAddress.Loopback, _target, cancel); }
             catch (Exception) { inbound.Dispose(); outbound.Dispose(); continue; }
             lock (_open) { _open.Add(inbound); _open.Add(outbound); }
-            _ = PumpAsync(inbound, outbound, cancel);
-            _ = PumpAsync(outbound, inbound, cancel);
+            _ = PumpAsync(inbound, outbound, TimeSpan.Zero, cancel);
+            _ = PumpAsync(outbound, inbound, Delay, cancel);
         }
     }
 
-    private static async Task PumpAsync(TcpClient from, TcpClient to, CancellationToken cancel)
+    /// <summary>How long the service's answers are held back on connections opened from now on: a service slower than its client's timeout.</summary>
+    public TimeSpan Delay { get; set; }
+
+    private static async Task PumpAsync(TcpClient from, TcpClient to, TimeSpan delay, CancellationToken cancel)
     {
-        try { await from.GetStream().CopyToAsync(to.GetStream(), cancel); }
+        try
+        {
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await from.GetStream().ReadAsync(buffer, cancel)) > 0)
+            {
+                if (delay > TimeSpan.Zero)
+                    await Task.Delay(delay, cancel);
+                await to.GetStream().WriteAsync(buffer.AsMemory(0, read), cancel);
+            }
+        }
         catch (Exception) { /* either side closed */ }
         from.Dispose();
         to.Dispose();

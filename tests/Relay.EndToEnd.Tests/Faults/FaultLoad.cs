@@ -30,6 +30,14 @@ public sealed class FaultLoad(RelayProcesses relay, ITestOutputHelper output)
     private List<LoadUnion> _recipients = [];
     private int _retried;
 
+    /// <summary>Recipients' languages that APY translates each sender's language into directly (or that need no translation).</summary>
+    private static readonly Dictionary<string, string[]> DirectlyReached = new()
+    {
+        ["en"] = ["es", "ca", "en"],
+        ["es"] = ["en", "pt", "fr"],
+        ["fr"] = ["es", "fr"],
+    };
+
     public int Count { get; init; } = 500;
     public IReadOnlyCollection<Guid> Accepted => _accepted.Values.ToList();
     public IReadOnlyList<LoadUnion> Recipients => _recipients;
@@ -37,6 +45,25 @@ public sealed class FaultLoad(RelayProcesses relay, ITestOutputHelper output)
     public double Elapsed => _clock.Elapsed.TotalSeconds;
 
     public sealed record LoadUnion(Guid Id, string Key, string Email, string Language);
+
+    /// <summary>
+    /// One scenario: starts the relay, prepares the unions, lets <paramref name="fault"/> submit the
+    /// load and break something, waits for every message to settle and checks the outcome.
+    /// </summary>
+    public static async Task<FaultFigures> RunAsync(ITestOutputHelper output, FaultRelay relay, string scenario,
+        Func<FaultRelay, FaultLoad, Task> fault, Func<Guid, string, bool>? mayFail = null)
+    {
+        await relay.InitializeAsync();
+        try
+        {
+            var load = new FaultLoad(relay, output);
+            await load.PrepareAsync();
+            await fault(relay, load);
+            await load.SettleAsync();
+            return await load.CheckAsync(scenario, mayFail);
+        }
+        finally { await relay.DisposeAsync(); }
+    }
 
     public async Task PrepareAsync()
     {
@@ -48,25 +75,27 @@ public sealed class FaultLoad(RelayProcesses relay, ITestOutputHelper output)
         }
         _senders = [await Create("International Miners' Coordination", "en", "s", 0), await Create("Sintracarbón", "es", "s", 1), await Create("CGT Mines", "fr", "s", 2)];
         _recipients = [];
-        foreach (var (language, i) in new[] { "es", "fr", "pt", "ca", "en" }.Select((l, i) => (l, i)))
+        foreach (var (language, i) in DirectlyReached.Values.SelectMany(l => l).Distinct().Select((l, i) => (l, i)))
             _recipients.Add(await Create($"Recipient union ({language})", language, "r", i));
     }
 
-    /// <summary>Submits every letter, eight at a time; returns once each has been answered 202.</summary>
-    public async Task SubmitAsync()
+    /// <summary>Submits the letters numbered [from, to) (all of them by default), eight at a time; returns once each has been answered 202.</summary>
+    public async Task SubmitAsync(int from = 0, int? to = null)
     {
         _clock.Start();
-        await Parallel.ForEachAsync(Enumerable.Range(0, Count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        await Parallel.ForEachAsync(Enumerable.Range(from, (to ?? Count) - from), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
         {
             var sender = _senders[i % _senders.Count];
-            var first = _recipients[i % _recipients.Count];
-            var second = _recipients[(i + 1 + i / _recipients.Count) % _recipients.Count];
-            var recipients = first == second ? [first.Id] : new[] { first.Id, second.Id };
+            // Two recipients each, among those APY reaches from the sender's language without a pivot
+            // (a pivot triples the translation work, and the suite is about faults, not APY's speed).
+            var readers = DirectlyReached[sender.Language].Select(l => _recipients.Single(r => r.Language == l)).ToList();
+            var first = readers[i / _senders.Count % readers.Count];
+            var second = readers[(i / _senders.Count + 1) % readers.Count];
             var (title, body) = Letter(sender.Language, i);
-            var letter = new { recipients, title, body, language = sender.Language, publish = i % 4 == 0 };
+            var letter = new { recipients = new[] { first.Id, second.Id }, title, body, language = sender.Language, publish = sender.Language != "fr" && i % 4 == 0 };
             _accepted[i] = await SubmitOneAsync(sender.Key, $"fault-{_tag}-{i}", letter);
         });
-        output.WriteLine($"{Elapsed:0.0} s: {Count} letters accepted ({Describe(_answers)}; {_retried} tried again)");
+        output.WriteLine($"{Elapsed:0.0} s: letters {from + 1}–{to ?? Count} accepted (so far {Describe(_answers)}; {_retried} tried again)");
     }
 
     private async Task<Guid> SubmitOneAsync(string key, string idempotencyKey, object letter)
@@ -187,14 +216,15 @@ public sealed class FaultLoad(RelayProcesses relay, ITestOutputHelper output)
         var unlogged = repeated.Where(k => !warned.Any(w => w.Contains(k.Key.Message, StringComparison.Ordinal) && w.Contains(k.Key.Address, StringComparison.Ordinal))).ToList();
         Assert.True(unlogged.Count == 0, $"{unlogged.Count} emails were sent more than once without a warning, e.g. {string.Join("; ", unlogged.Take(3).Select(u => $"{u.Key} ×{u.Value}"))}");
 
-        // One summary to the sender per message: at most once, by its claim.
+        // One summary to the sender per message; a repeated one only where the worker said it might repeat it.
         var senderEmails = _senders.Select(s => s.Email).ToHashSet();
         var summaries = emails.Where(e => e.GetProperty("envelope").GetProperty("to").EnumerateArray().Any(t => senderEmails.Contains(t.GetProperty("address").GetString()!)))
             .GroupBy(e => e.GetProperty("headers").TryGetProperty("x-relay-message", out var m) ? m.GetString()! : "").ToDictionary(g => g.Key, g => g.Count());
+        var unloggedSummaries = summaries.Where(s => s.Value > 1 && !warned.Any(w => w.Contains(Guid.Parse(s.Key).ToString("N"), StringComparison.Ordinal))).ToList();
+        Assert.True(unloggedSummaries.Count == 0, $"{unloggedSummaries.Count} senders got the summary of one message twice without a warning");
         var figures = new FaultFigures(scenario, Count, Math.Round(Elapsed), _retried, Describe(_answers),
             sent.Count, failed.Count, toUnions.Values.Sum(), repeated.Sum(r => r.Value - 1), warned.Count,
-            summaries.Where(s => s.Key != "").Sum(s => s.Value), summaries.Count(s => s.Value > 1));
-        Assert.True(figures.RepeatedSummaries == 0, $"{figures.RepeatedSummaries} senders got the summary of one message twice");
+            summaries.Where(s => s.Key != "").Sum(s => s.Value), summaries.Where(s => s.Value > 1).Sum(s => s.Value - 1));
         output.WriteLine(figures.ToString());
         foreach (var failure in failed.Take(3))
             output.WriteLine($"failed as the scenario expects: {failure}");

@@ -3,7 +3,7 @@ namespace Relay.EndToEnd.Tests.Faults;
 /// <summary>
 /// The relay as the fault suite runs it: every process real, on the real services, with the
 /// limits meant for the public internet lifted (one test client sends 500 letters from three
-/// unions to one mail domain in a minute) and retries brought from minutes to seconds, so a
+/// unions to one mail domain in a minute) and retries and leases brought from minutes to seconds, so a
 /// scenario settles within the test run. The moderation rules that would hold a busy union's
 /// letters (rate, duplicate) are off: the suite measures faults, not moderation.
 /// </summary>
@@ -17,6 +17,8 @@ public class FaultRelay(Func<string, IEnumerable<(string Name, string Value)>>? 
         ("Delivery__FirstRetryDelay", "00:00:02"),
         ("Delivery__MaxRetryDelay", "00:00:05"),
         ("Delivery__ScanInterval", "00:00:01"),
+        // A claimed delivery is held for three SMTP timeouts and a minute: a killed worker's claims come due sooner.
+        ("Smtp__Timeout", "00:00:05"),
         ("Translation__RetryAwaitingEvery", "00:00:03"),
         .. extra?.Invoke(service) ?? [],
     ];
