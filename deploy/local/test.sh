@@ -39,6 +39,9 @@ export RELAY_TEST_RABBITMQ_MANAGEMENT="http://127.0.0.1:$RABBITMQ_MANAGEMENT_POR
 export RELAY_TEST_RABBITMQ_PORT=$RABBITMQ_PORT
 export RELAY_TEST_IMAP_PORT=$IMAP_PORT RELAY_TEST_IMAP_USER=$IMAP_USER RELAY_TEST_IMAP_PASSWORD=$IMAP_PASSWORD
 export RELAY_TEST_INTAKE_IMAP_USER=$INTAKE_IMAP_USER RELAY_TEST_INTAKE_IMAP_PASSWORD=$INTAKE_IMAP_PASSWORD
+# The fault suite (tests/Relay.EndToEnd.Tests/Faults) writes one line of figures per scenario here.
+export RELAY_TEST_FAULT_REPORT=$LOGS/fault-suite.md
+: >"$RELAY_TEST_FAULT_REPORT"
 
 log "running the tests"
 set +e
@@ -65,6 +68,11 @@ read -r passed failed skipped < <(awk '
   }
   END { print p + 0, f + 0, s + 0 }' "$LOGS/test.log")
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi # the run broke before reporting
+if [ -s "$RELAY_TEST_FAULT_REPORT" ]; then
+  echo
+  echo "Fault suite, 500 letters a scenario ($RELAY_TEST_FAULT_REPORT):"
+  cat "$RELAY_TEST_FAULT_REPORT"
+fi
 echo
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

@@ -10,10 +10,6 @@ namespace Relay.ServiceDefaults;
 
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>The waits between attempts while the database does not answer: about two minutes in all.</summary>
-    private static readonly TimeSpan[] StorageRetryIntervals =
-        [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60)];
-
     /// <summary>
     /// What every Relay process has: the database, the bus on RabbitMQ (kebab-case endpoints,
     /// quorum queues, retries, then the endpoint's _error queue), the outbox dispatcher and health checks.
@@ -48,9 +44,9 @@ public static class ServiceDefaultsExtensions
                 // filter: its count is the MT-Fault-RetryCount header of what lands in _error.)
                 endpoint.UseMessageRetry(r => r.Exponential(5, TimeSpan.FromMilliseconds(200),
                     TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(400)));
-                // Inside each of those attempts, a database that does not answer (PostgreSQL restarting)
-                // is waited for, about two minutes: it is nobody's fault and passes.
-                endpoint.UseMessageRetry(r => r.Intervals(StorageRetryIntervals).Handle<Exception>(StorageFailures.IsUnavailable));
+                // Inside each of those attempts, a database that does not answer or a mail server that
+                // defers is waited for, about two minutes: it is nobody's fault and passes.
+                endpoint.UseMessageRetry(r => r.Intervals(PassingFaults.Waits).Handle<Exception>(PassingFaults.Is));
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator queue)
                 {
                     if (rabbit.QuorumQueues)
