@@ -18,8 +18,12 @@ public static class PassingFaults
 
     public static bool Is(Exception exception) => exception switch
     {
+        PassingFaultException => true,
         SmtpCommandException e => (int)e.StatusCode is >= 400 and < 500,
         SmtpProtocolException or IOException or SocketException => true,
         _ => StorageFailures.IsUnavailable(exception),
     };
 }
+
+/// <summary>Thrown where Relay itself knows the cause passes (another worker holds a claim until a known time): the consumer tries again later.</summary>
+public class PassingFaultException(string message) : Exception(message);

@@ -94,6 +94,8 @@ public class SolidarityMessage
     public string? TakedownReason { get; set; }
     /// <summary>When the sending union was told how its message ended: who received it and who did not, or why it was rejected.</summary>
     public DateTime? SummarySentAt { get; set; }
+    /// <summary>While a worker sends the summary (or the rejection notice): no other sends it until then; a worker that died mid-send leaves it due again after.</summary>
+    public DateTime? SummaryClaimedUntil { get; set; }
 
     public List<MessageRecipient> Recipients { get; set; } = [];
     public List<Translation> Translations { get; set; } = [];

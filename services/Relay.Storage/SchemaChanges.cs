@@ -247,6 +247,13 @@ public static class SchemaChanges
                 CREATE INDEX "IX_translations_At" ON translations ("At");
                 CREATE INDEX "IX_translations_Language" ON translations ("Language");
                 """),
+        new(9, "the sender's summary is claimed for a while, not for ever: a worker killed mid-send leaves it due again",
+            Sqlite: """
+                ALTER TABLE "messages" ADD COLUMN "SummaryClaimedUntil" TEXT NULL;
+                """,
+            Postgres: """
+                ALTER TABLE messages ADD COLUMN "SummaryClaimedUntil" timestamp with time zone;
+                """),
     ];
 
     public static int Latest => All.Count == 0 ? 1 : All.Max(c => c.Version);

@@ -220,8 +220,11 @@ public sealed class FaultLoad(RelayProcesses relay, ITestOutputHelper output)
         var senderEmails = _senders.Select(s => s.Email).ToHashSet();
         var summaries = emails.Where(e => e.GetProperty("envelope").GetProperty("to").EnumerateArray().Any(t => senderEmails.Contains(t.GetProperty("address").GetString()!)))
             .GroupBy(e => e.GetProperty("headers").TryGetProperty("x-relay-message", out var m) ? m.GetString()! : "").ToDictionary(g => g.Key, g => g.Count());
-        var unloggedSummaries = summaries.Where(s => s.Value > 1 && !warned.Any(w => w.Contains(Guid.Parse(s.Key).ToString("N"), StringComparison.Ordinal))).ToList();
+        var unloggedSummaries = summaries.Where(s => s.Value > 1 && !warned.Any(w =>
+            w.Contains(s.Key, StringComparison.Ordinal) || w.Contains(Guid.Parse(s.Key).ToString("N"), StringComparison.Ordinal))).ToList();
         Assert.True(unloggedSummaries.Count == 0, $"{unloggedSummaries.Count} senders got the summary of one message twice without a warning");
+        var withoutSummary = statuses.Keys.Where(id => !summaries.ContainsKey(id.ToString())).ToList();
+        Assert.True(withoutSummary.Count == 0, $"{withoutSummary.Count} senders were never told how their message ended, e.g. {string.Join(", ", withoutSummary.Take(3))}");
         var figures = new FaultFigures(scenario, Count, Math.Round(Elapsed), _retried, Describe(_answers),
             sent.Count, failed.Count, toUnions.Values.Sum(), repeated.Sum(r => r.Value - 1), warned.Count,
             summaries.Where(s => s.Key != "").Sum(s => s.Value), summaries.Where(s => s.Value > 1).Sum(s => s.Value - 1));

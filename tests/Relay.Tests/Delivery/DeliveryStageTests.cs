@@ -172,6 +172,38 @@ public class DeliveryStageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_summary_whose_worker_died_mid_send_is_sent_once_its_claim_runs_out_and_never_while_another_holds_it()
+    {
+        await using var worker = await StartAsync(LocalServices.SmtpPort);
+        var (message, _, _) = await ApprovedAsync();
+        await worker.ConsumeAsync(new MessageApproved(message.Id, "rules"));
+        await worker.DispatchOutboxAsync();
+        await using var db = _database.Open();
+        var sender = await db.Unions.SingleAsync(u => u.Id == message.SenderUnionId);
+        Assert.Single(await Maildev.WaitForAsync(sender.Email));
+        var mail = worker.Services.GetRequiredService<OnceOnlyMail>();
+        var compose = () => new MimeKit.MimeMessage([MimeKit.MailboxAddress.Parse("relay@relay.test")], [MimeKit.MailboxAddress.Parse(sender.Email)],
+            "Summary again", new MimeKit.TextPart("plain") { Text = "again" });
+
+        // Sent: nothing more.
+        Assert.False(await mail.SendToSenderAsync(db, message.Id, compose, CancellationToken.None));
+
+        // Claimed by a worker that is still sending: this attempt waits rather than send it too.
+        var live = DateTime.UtcNow.AddMinutes(1);
+        await db.Messages.Where(m => m.Id == message.Id).ExecuteUpdateAsync(s => s.SetProperty(m => m.SummarySentAt, (DateTime?)null).SetProperty(m => m.SummaryClaimedUntil, live));
+        await Assert.ThrowsAsync<Relay.ServiceDefaults.PassingFaultException>(() => mail.SendToSenderAsync(db, message.Id, compose, CancellationToken.None));
+        Assert.Single(await Maildev.EmailsToAsync(sender.Email));
+
+        // Claimed by a worker that died before recording the send: once the claim has run out, this attempt sends it.
+        await db.Messages.Where(m => m.Id == message.Id).ExecuteUpdateAsync(s => s.SetProperty(m => m.SummaryClaimedUntil, DateTime.UtcNow.AddSeconds(-1)));
+        Assert.True(await mail.SendToSenderAsync(db, message.Id, compose, CancellationToken.None));
+        Assert.Equal(2, (await Maildev.WaitForAsync(sender.Email, count: 2)).Count);
+        var settled = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == message.Id);
+        Assert.NotNull(settled.SummarySentAt);
+        Assert.Null(settled.SummaryClaimedUntil);
+    }
+
+    [Fact]
     public async Task A_domain_over_its_rate_limit_waits_for_the_next_minute_without_counting_an_attempt()
     {
         await using var worker = await StartAsync(LocalServices.SmtpPort, perDomainPerMinute: 1);
