@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Relay.ServiceDefaults;
 using Relay.Storage;
 
 namespace Relay.Delivery;
@@ -9,20 +10,12 @@ namespace Relay.Delivery;
 /// restarted worker picks up where the last one stopped; several workers may scan at once, since
 /// each delivery is claimed before it is sent.
 /// </summary>
-public sealed class DeferredDeliveryScheduler(IServiceScopeFactory scopes, IOptions<DeliveryOptions> options, ILogger<DeferredDeliveryScheduler> logger) : BackgroundService
+public sealed class DeferredDeliveryScheduler(IServiceScopeFactory scopes, IOptions<DeliveryOptions> options, ILogger<DeferredDeliveryScheduler> logger)
+    : PeriodicWork(options.Value.ScanInterval, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ScanInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try { await RetryDueAsync(stoppingToken); }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(e, "Retrying deferred deliveries failed; trying again in {Interval}", options.Value.ScanInterval);
-            }
-        }
-    }
+    protected override string Doing => "Retrying deferred deliveries";
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => RetryDueAsync(cancellationToken);
 
     /// <summary>
     /// Runs the delivery stage for every approved message with a delivery that is due: deferred ones

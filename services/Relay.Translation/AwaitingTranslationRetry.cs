@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Relay.Contracts;
+using Relay.ServiceDefaults;
 using Relay.Storage;
 
 namespace Relay.Translation;
@@ -14,20 +15,11 @@ namespace Relay.Translation;
 /// concurrency token) with it means one worker, of several scanning, sends it.
 /// </summary>
 public sealed class AwaitingTranslationRetry(IServiceScopeFactory scopes, IOptions<TranslationOptions> options, ILogger<AwaitingTranslationRetry> logger)
-    : BackgroundService
+    : PeriodicWork(options.Value.RetryAwaitingEvery, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.RetryAwaitingEvery);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try { await RetryDueAsync(stoppingToken); }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(e, "Retrying messages that wait for a translation failed; trying again in {Interval}", options.Value.RetryAwaitingEvery);
-            }
-        }
-    }
+    protected override string Doing => "Retrying messages that wait for a translation";
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => RetryDueAsync(cancellationToken);
 
     /// <summary>Asks for another attempt at every message whose last one is older than the interval; returns how many.</summary>
     public async Task<int> RetryDueAsync(CancellationToken cancellationToken)

@@ -15,8 +15,8 @@ namespace Relay.EndToEnd.Tests.Faults;
 /// fault, as a client would: each with an Idempotency-Key, tried again with the same key on a 5xx
 /// or a broken connection. The checker then reads every message's status over the API and every
 /// email maildev received, and fails on a message not in a final state, a delivery marked sent
-/// with no email, an email to an address the message was not for, or a repeated email that the
-/// delivery worker did not log as possibly repeated.
+/// with no email, an email to an address the message was not for, a sender never told how its
+/// message ended, or a repeated email that the delivery worker did not log as possibly repeated.
 /// </summary>
 public sealed class FaultLoad(RelayProcesses relay, ITestOutputHelper output)
 {
