@@ -29,6 +29,7 @@ public sealed class FaultLoad(RelayProcesses relay, ITestOutputHelper output)
     private List<LoadUnion> _senders = [];
     private List<LoadUnion> _recipients = [];
     private int _retried;
+    private readonly List<string> _measured = [];
 
     /// <summary>Recipients' languages that APY translates each sender's language into directly (or that need no translation).</summary>
     private static readonly Dictionary<string, string[]> DirectlyReached = new()
@@ -123,6 +124,14 @@ public sealed class FaultLoad(RelayProcesses relay, ITestOutputHelper output)
             await Task.Delay(500);
         }
         throw new TimeoutException($"a letter was never accepted in 5 minutes\n{relay.Logs()}");
+    }
+
+    /// <summary>Writes a moment of the scenario to the test's output; <paramref name="measured"/> ones also go into its figures.</summary>
+    public void Note(string what, bool measured = false)
+    {
+        output.WriteLine($"{Elapsed:0.0} s: {what}");
+        if (measured)
+            _measured.Add(what);
     }
 
     /// <summary>Messages and deliveries by status and the outbox backlog, from the coordinator's pipeline view.</summary>
@@ -227,7 +236,7 @@ public sealed class FaultLoad(RelayProcesses relay, ITestOutputHelper output)
         Assert.True(withoutSummary.Count == 0, $"{withoutSummary.Count} senders were never told how their message ended, e.g. {string.Join(", ", withoutSummary.Take(3))}");
         var figures = new FaultFigures(scenario, Count, Math.Round(Elapsed), _retried, Describe(_answers),
             sent.Count, failed.Count, toUnions.Values.Sum(), repeated.Sum(r => r.Value - 1), warned.Count,
-            summaries.Where(s => s.Key != "").Sum(s => s.Value), summaries.Where(s => s.Value > 1).Sum(s => s.Value - 1));
+            summaries.Where(s => s.Key != "").Sum(s => s.Value), summaries.Where(s => s.Value > 1).Sum(s => s.Value - 1), string.Join("; ", _measured));
         output.WriteLine(figures.ToString());
         foreach (var failure in failed.Take(3))
             output.WriteLine($"failed as the scenario expects: {failure}");
@@ -257,12 +266,13 @@ public sealed class FaultLoad(RelayProcesses relay, ITestOutputHelper output)
 /// <summary>What one scenario measured.</summary>
 public sealed record FaultFigures(string Scenario, int Messages, double Seconds, int SubmissionsTriedAgain, string Answers,
     int DeliveriesSent, int DeliveriesFailedAsExpected, int EmailsToUnions, int RepeatedEmails, int RepeatWarnings,
-    int Summaries, int RepeatedSummaries)
+    int Summaries, int RepeatedSummaries, string Measured)
 {
     public override string ToString() =>
         $"{Scenario}: {Messages} messages settled in {Seconds} s; answers {Answers} ({SubmissionsTriedAgain} tried again); " +
         $"{DeliveriesSent} deliveries sent, {DeliveriesFailedAsExpected} failed as expected; {EmailsToUnions} emails to unions, {RepeatedEmails} repeated " +
-        $"({RepeatWarnings} 'may repeat' warnings logged); {Summaries} summaries to senders, {RepeatedSummaries} repeated";
+        $"({RepeatWarnings} 'may repeat' warnings logged); {Summaries} summaries to senders, {RepeatedSummaries} repeated" +
+        (Measured.Length > 0 ? $"; {Measured}" : "");
 }
 
 /// <summary>The figures of the last run, one line per scenario, in .relay/logs/fault-suite.md (deploy/local/test.sh prints it).</summary>

@@ -22,16 +22,16 @@ public class PoisonMessageTests(ITestOutputHelper output)
                 message = new { messageId = Guid.NewGuid(), recipientUnionIds = Array.Empty<Guid>(), language = "en", submittedAt = DateTime.UtcNow },
             }));
             await PublishAsync(relay, queue, "{ this is not json");
-            output.WriteLine($"{load.Elapsed:0.0} s: two poison messages published to {queue}");
+            load.Note($"two poison messages published to {queue}");
             await relay.WaitAsync("both in the error queue", async () => await ErrorCountAsync(relay, queue) == 2, seconds: 120);
-            output.WriteLine($"{load.Elapsed:0.0} s: both in {queue}_error ({FaultLoad.Summary(await load.PipelineAsync())})");
+            load.Note($"both in {queue}_error ({FaultLoad.Summary(await load.PipelineAsync())})");
             // Looked at without taking them: the retry count MassTransit recorded is the bound (5 retries after the first attempt).
             var response = await relay.Management.PostAsJsonAsync($"/api/queues/{Uri.EscapeDataString(relay.VirtualHost)}/{queue}_error/get",
                 new { count = 2, ackmode = "ack_requeue_true", encoding = "auto" });
             var poisoned = await response.Content.ReadFromJsonAsync<JsonElement>();
             var reasons = poisoned.EnumerateArray().Select(m => m.GetProperty("properties").GetProperty("headers")).Select(h =>
                 $"{(h.TryGetProperty("MT-Fault-ExceptionType", out var type) ? type.GetString() : "?")} after {(h.TryGetProperty("MT-Fault-RetryCount", out var retries) ? retries.ToString() : "no")} retries").ToList();
-            output.WriteLine($"set aside: {string.Join("; ", reasons)}");
+            load.Note($"set aside: {string.Join(", ", reasons)}", measured: true);
             // The event about no message was tried six times (five retries); the unreadable one not at all, as no retry can read it.
             Assert.Equal(["System.InvalidOperationException after 5 retries", "System.Text.Json.JsonReaderException after no retries"], reasons.Order());
         });

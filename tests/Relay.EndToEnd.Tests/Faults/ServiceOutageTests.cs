@@ -16,14 +16,14 @@ public class ServiceOutageTests(ITestOutputHelper output)
             await load.SubmitAsync(0, 400);
             await load.WaitForAsync("50 emails sent", p => FaultLoad.CountOf(p, "deliveries", "sent") >= 50);
             await ServiceControl.RunAsync("stop_rabbitmq");
-            output.WriteLine($"{load.Elapsed:0.0} s: RabbitMQ stopped");
+            load.Note("RabbitMQ stopped");
             // Letters keep coming while the broker is away: each is answered 202 only once it is stored with its event.
             await load.SubmitAsync(400);
             await ServiceControl.RunAsync("start_rabbitmq");
             var down = Stopwatch.StartNew();
-            output.WriteLine($"{load.Elapsed:0.0} s: RabbitMQ started again");
+            load.Note("RabbitMQ started again");
             await relay.WaitAsync("a consumer on every queue", async () => (await relay.ConsumersAsync()).Values.All(n => n >= 1), seconds: 90);
-            output.WriteLine($"{load.Elapsed:0.0} s: every worker queue has its consumer again, {down.Elapsed.TotalSeconds:0.0} s after the broker was up");
+            load.Note($"every worker queue had its consumer again {down.Elapsed.TotalSeconds:0.0} s after the broker was up", measured: true);
             Assert.True(down.Elapsed < TimeSpan.FromSeconds(60), $"consumers came back after {down.Elapsed.TotalSeconds:0} s");
         });
     }
@@ -36,11 +36,12 @@ public class ServiceOutageTests(ITestOutputHelper output)
             await load.SubmitAsync();
             await load.WaitForAsync("50 emails sent", p => FaultLoad.CountOf(p, "deliveries", "sent") >= 50);
             await ServiceControl.RunAsync("crash_service apy");
-            output.WriteLine($"{load.Elapsed:0.0} s: APY killed");
+            load.Note("APY killed");
             await Task.Delay(TimeSpan.FromSeconds(10));
-            output.WriteLine($"{load.Elapsed:0.0} s: APY down for 10 s ({FaultLoad.Summary(await load.PipelineAsync())})");
+            var waiting = FaultLoad.CountOf(await load.PipelineAsync(), "messages", "awaiting_translation");
+            load.Note($"{waiting} messages awaiting_translation after APY was down for 10 s", measured: true);
             await ServiceControl.RunAsync("start_apy");
-            output.WriteLine($"{load.Elapsed:0.0} s: APY started again");
+            load.Note("APY started again");
         });
     }
 
@@ -59,9 +60,9 @@ public class ServiceOutageTests(ITestOutputHelper output)
             gate.Delay = TimeSpan.FromSeconds(3);
             gate.Cut(); // open connections end; new ones get the slow answers
             gate.Open();
-            output.WriteLine($"{load.Elapsed:0.0} s: APY's answers held back 3 s, over the 2 s timeout");
+            load.Note("APY's answers held back 3 s, over the 2 s timeout");
             await Task.Delay(TimeSpan.FromSeconds(15));
-            output.WriteLine($"{load.Elapsed:0.0} s: back to normal ({FaultLoad.Summary(await load.PipelineAsync())})");
+            load.Note($"{FaultLoad.CountOf(await load.PipelineAsync(), "messages", "awaiting_translation")} messages awaiting_translation when APY was fast again", measured: true);
             gate.Delay = TimeSpan.Zero;
             gate.Cut();
             gate.Open();
@@ -80,13 +81,13 @@ public class ServiceOutageTests(ITestOutputHelper output)
             await load.SubmitAsync();
             await load.WaitForAsync("50 emails sent", p => FaultLoad.CountOf(p, "deliveries", "sent") >= 50);
             smtp.TemporaryFailure = true;
-            output.WriteLine($"{load.Elapsed:0.0} s: every RCPT answered 451");
+            load.Note("every RCPT answered 451");
             await Task.Delay(TimeSpan.FromSeconds(15));
             smtp.TemporaryFailure = false;
-            output.WriteLine($"{load.Elapsed:0.0} s: the storm is over after {smtp.TemporaryFailures} 451s ({FaultLoad.Summary(await load.PipelineAsync())})");
+            load.Note($"{smtp.TemporaryFailures} RCPTs answered 451 in the storm, {FaultLoad.CountOf(await load.PipelineAsync(), "deliveries", "deferred")} deliveries deferred at its end", measured: true);
             await load.WaitForAsync("200 emails sent", p => FaultLoad.CountOf(p, "deliveries", "sent") >= 200);
             smtp.DropAfterDataCount = 5;
-            output.WriteLine($"{load.Elapsed:0.0} s: the next 5 connections dropped after DATA");
+            load.Note("the next 5 connections dropped after DATA");
         }, mayFail: (_, address) => address == refused);
         Assert.Equal(5, smtp.DroppedAfterData);
         Assert.True(figures.DeliveriesFailedAsExpected > 0 && smtp.Refusals == figures.DeliveriesFailedAsExpected,
@@ -105,12 +106,12 @@ public class ServiceOutageTests(ITestOutputHelper output)
             await load.SubmitAsync(0, 400);
             await load.WaitForAsync("50 emails sent", p => FaultLoad.CountOf(p, "deliveries", "sent") >= 50);
             await ServiceControl.RunAsync("stop_postgres");
-            output.WriteLine($"{load.Elapsed:0.0} s: PostgreSQL stopped");
+            load.Note("PostgreSQL stopped");
             // Letters sent meanwhile get 503 and are sent again with the same Idempotency-Key, as a client does.
             var late = load.SubmitAsync(400);
             await Task.Delay(TimeSpan.FromSeconds(10));
             await ServiceControl.RunAsync("start_postgres");
-            output.WriteLine($"{load.Elapsed:0.0} s: PostgreSQL started again");
+            load.Note("PostgreSQL started again");
             await late;
         });
     }

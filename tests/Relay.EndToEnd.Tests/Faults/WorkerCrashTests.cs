@@ -17,7 +17,7 @@ public class WorkerCrashTests(ITestOutputHelper output)
             {
                 await load.WaitForAsync($"{sent} emails sent", p => FaultLoad.CountOf(p, "deliveries", "sent") >= sent);
                 relay.Kill(service);
-                output.WriteLine($"{load.Elapsed:0.0} s: {service} killed (SIGKILL)");
+                load.Note($"{service} killed (SIGKILL)");
                 await Task.Delay(TimeSpan.FromSeconds(2));
                 relay.Start(service);
             }
@@ -36,7 +36,7 @@ public class WorkerCrashTests(ITestOutputHelper output)
             await load.WaitForAsync("200 emails sent", p => FaultLoad.CountOf(p, "deliveries", "sent") >= 200);
             foreach (var service in RelayProcesses.Services.Skip(1))
                 relay.Kill(service, instance: 0);
-            output.WriteLine($"{load.Elapsed:0.0} s: the first instance of every worker killed; the second carries on alone");
+            load.Note("the first instance of every worker killed; the second carries on alone");
         });
     }
 }
