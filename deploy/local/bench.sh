@@ -4,6 +4,7 @@
 #   deploy/local/bench.sh delivery [--messages N] [--connections C] [--recipients R] [--batch-size B] [--sink-delay-ms D] [--smtp-port P]
 #   deploy/local/bench.sh site [--messages N] [--unions U] [--requests R] [--rounds K] [--concurrency 1,4,16]
 #   deploy/local/bench.sh bus [--messages N] [--rounds K]
+#   deploy/local/bench.sh intake [--seconds S] [--clients 1,16,64]
 # Starts what it needs (APY; the aiosmtpd sink, answering each DATA after D ms (default 0), stopped again afterwards, unless --smtp-port
 # points at another sink such as maildev; nothing for site, which seeds its own SQLite database and hosts the intake in memory),
 # builds in Release and writes its table to
@@ -38,7 +39,16 @@ case $scenario in
     export RabbitMq__Password=$RABBITMQ_PASSWORD
     defaults=(--port "$RABBITMQ_PORT" --management "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT")
     ;;
-  *) echo "unknown scenario: $scenario (translation, delivery, site or bus)" >&2; exit 2 ;;
+  intake)
+    install_runtime
+    secrets
+    start_rabbitmq
+    start_postgres
+    export RabbitMq__Password=$RABBITMQ_PASSWORD
+    defaults=(--port "$RABBITMQ_PORT" --management "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT"
+      --postgres "Host=127.0.0.1;Port=$POSTGRES_PORT;Username=postgres")
+    ;;
+  *) echo "unknown scenario: $scenario (translation, delivery, site, bus or intake)" >&2; exit 2 ;;
 esac
 log "building the benchmarks (Release)"
 dotnet build "$ROOT/tests/Relay.Benchmarks" -c Release -nologo -v q -clp:ErrorsOnly >"$LOGS/bench-build.log" 2>&1 \

@@ -99,8 +99,14 @@ public sealed class InboundMailReplyConsumer(RelayDb db, OnceOnlyMail mail, IOpt
         if (inbound.RepliedAt is not null)
             return;
 
+        if (!MailboxAddress.TryParse(inbound.From, out var from) || !Notices.SurvivesEncoding(from))
+        {
+            // An address Relay cannot write into a header as itself (see Notices.SurvivesEncoding) gets no answer.
+            logger.LogWarning("Refused intake email {Key} not answered: its sender's address cannot be written safely", key);
+            return;
+        }
         // A union writing from its registered address is answered in its language.
-        var address = MailboxAddress.TryParse(inbound.From, out var from) ? from.Address.ToLowerInvariant() : "";
+        var address = from.Address.ToLowerInvariant();
         var languages = await db.Unions.AsNoTracking().Where(u => u.Email.ToLower() == address).Select(u => u.Languages).FirstOrDefaultAsync(context.CancellationToken);
         var language = languages is { Count: > 0 } ? languages[0] : null;
 

@@ -55,12 +55,12 @@ public static class BusBenchmark
                 Console.WriteLine($"round {round}: raw {raw[^1]:F0}/s, MassTransit {transit[^1]:F0}/s");
             }
 
-            var ratio = Median(transit) / Median(raw);
+            var ratio = Stats.Median(transit) / Stats.Median(raw);
             var report = $"""
                 | what | messages per second (median of {rounds} rounds) | of raw | rounds |
                 | --- | --- | --- | --- |
-                | raw RabbitMQ.Client 7: consume, publish with a tracked confirm, ack | {Median(raw):F0} | 100% | {string.Join(", ", raw.Select(r => r.ToString("F0")))} |
-                | MassTransit 8.5 as Relay configures it: consume, `Publish` (confirmed), ack | {Median(transit):F0} | {ratio:P0} | {string.Join(", ", transit.Select(r => r.ToString("F0")))} |
+                | raw RabbitMQ.Client 7: consume, publish with a tracked confirm, ack | {Stats.Median(raw):F0} | 100% | {string.Join(", ", raw.Select(r => r.ToString("F0")))} |
+                | MassTransit 8.5 as Relay configures it: consume, `Publish` (confirmed), ack | {Stats.Median(transit):F0} | {ratio:P0} | {string.Join(", ", transit.Select(r => r.ToString("F0")))} |
 
                 One hop through MassTransit runs at {ratio:P0} of raw RabbitMQ.Client (goal: at least 60%: {(ratio >= 0.6 ? "met" : "missed")}).
                 After every round the output queue held exactly one message per message taken (checked when it is purged).
@@ -243,10 +243,4 @@ public static class BusBenchmark
         message = new BusHop(id, Guid.NewGuid(), [Guid.NewGuid(), Guid.NewGuid()], "en", DateTime.UtcNow),
         sentTime = DateTime.UtcNow,
     }, new JsonSerializerOptions(JsonSerializerDefaults.Web));
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 }

@@ -482,38 +482,26 @@ public static partial class DeliveryBenchmark
 
     // --- the report -------------------------------------------------------------------------------
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
-
-    private static double Percentile(IEnumerable<double> values, double p)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-    }
-
     private static string Report(List<Round> results, Round profiled, SqlProfile profile, double composeMs, string load, bool counted, int messages, int perConnection, int connections,
         int perMessage, Batching batching, int sinkDelayMs, long size, string host, int port, string greeting, string sqlite)
     {
         Round[] Of(string phase) => results.Where(r => r.Phase == phase).ToArray();
-        double RateOf(string phase) => Median(Of(phase).Select(r => r.Rate));
+        double RateOf(string phase) => Stats.Median(Of(phase).Select(r => r.Rate));
         var (raw, stage, campaign, fresh) = (RateOf("raw"), RateOf("stage"), RateOf("campaign"), RateOf("per-message"));
         string Row(string label, string phase, string ratio)
         {
             var rounds = Of(phase);
             var all = rounds.SelectMany(r => r.LatenciesMs).ToArray();
             var cpu = rounds.Sum(r => r.CpuMs) / rounds.Sum(r => r.Count);
-            return $"| {label} | {RateOf(phase):F0} | {ratio} | {Percentile(all, 0.5):F1} | {Percentile(all, 0.99):F1} | {cpu:F2} | " +
-                $"{Median(rounds.Select(r => r.MachineBusy)):P0} | {string.Join(", ", rounds.Select(r => r.Rate.ToString("F0")))} |";
+            return $"| {label} | {RateOf(phase):F0} | {ratio} | {Stats.Percentile(all, 0.5):F1} | {Stats.Percentile(all, 0.99):F1} | {cpu:F2} | " +
+                $"{Stats.Median(rounds.Select(r => r.MachineBusy)):P0} | {string.Join(", ", rounds.Select(r => r.Rate.ToString("F0")))} |";
         }
 
         var perDelivery = profile.Totals.OrderByDescending(t => t.Value.Ms)
             .Select(t => $"| {t.Key} | {(double)t.Value.Count / profiled.Count:F1} | {t.Value.Ms / profiled.Count:F2} |");
         var sqlMs = profile.Totals.Where(t => !t.Key.StartsWith("open", StringComparison.Ordinal)).Sum(t => t.Value.Ms) / profiled.Count;
-        var stageP50 = Percentile(Of("stage").SelectMany(r => r.LatenciesMs), 0.5);
-        var rawP50 = Percentile(Of("raw").SelectMany(r => r.LatenciesMs), 0.5);
+        var stageP50 = Stats.Percentile(Of("stage").SelectMany(r => r.LatenciesMs), 0.5);
+        var rawP50 = Stats.Percentile(Of("raw").SelectMany(r => r.LatenciesMs), 0.5);
         string Goal(double rate) => rate >= 0.9 * raw ? "meets" : "misses";
         var sinkKind = sinkDelayMs > 0
             ? $"a sink that waits {sinkDelayMs} ms before answering each DATA, as a mail server that writes the email to disk (or sits across a network) does"

@@ -95,7 +95,7 @@ public static partial class SiteBenchmark
                 foreach (var target in targets)
                     results.Add(await RoundAsync(client, target, requests, concurrency));
             Console.WriteLine($"round {round}: " + string.Join(", ", results.TakeLast(targets.Length * concurrencies.Length)
-                .Where(r => r.Concurrency == 1).Select(r => $"{r.Target} p50 {Percentile(r.LatenciesMs, 0.5):F1} ms")));
+                .Where(r => r.Concurrency == 1).Select(r => $"{r.Target} p50 {Stats.Percentile(r.LatenciesMs, 0.5):F1} ms")));
         }
 
         // Then each page once more, one request at a time, with EF's command diagnostics on: where the time goes.
@@ -392,18 +392,6 @@ public static partial class SiteBenchmark
 
     // --- the report ----------------------------------------------------------------------------
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
-
-    private static double Percentile(IEnumerable<double> values, double p)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-    }
-
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
@@ -422,13 +410,13 @@ public static partial class SiteBenchmark
         // Rates are the median of the rounds'; percentiles are over every round's requests together (a
         // round's few requests would make its own p99 its slowest one).
         double Of(string target, int concurrency, Func<Round, double> figure) =>
-            Median(results.Where(r => r.Target == target && r.Concurrency == concurrency).Select(figure));
+            Stats.Median(results.Where(r => r.Target == target && r.Concurrency == concurrency).Select(figure));
         double P(string target, int concurrency, double p) =>
-            Percentile(results.Where(r => r.Target == target && r.Concurrency == concurrency).SelectMany(r => r.LatenciesMs), p);
+            Stats.Percentile(results.Where(r => r.Target == target && r.Concurrency == concurrency).SelectMany(r => r.LatenciesMs), p);
 
         var rows = concurrencies.SelectMany(c => targets.Select(t =>
             $"| {t.Shown} | {c} | {P(t.Name, c, 0.5):F1} | {P(t.Name, c, 0.95):F1} | {P(t.Name, c, 0.99):F1} | {Of(t.Name, c, r => r.Rate):F0} | " +
-            $"{Of(t.Name, c, r => r.CpuMs / r.LatenciesMs.Length):F1} | {string.Join(", ", results.Where(r => r.Target == t.Name && r.Concurrency == c).Select(r => Percentile(r.LatenciesMs, 0.5).ToString("F1")))} |"));
+            $"{Of(t.Name, c, r => r.CpuMs / r.LatenciesMs.Length):F1} | {string.Join(", ", results.Where(r => r.Target == t.Name && r.Concurrency == c).Select(r => Stats.Percentile(r.LatenciesMs, 0.5).ToString("F1")))} |"));
 
         var profileRows = profiles.Select(p =>
         {

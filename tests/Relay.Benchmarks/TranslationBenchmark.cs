@@ -51,8 +51,8 @@ public static class TranslationBenchmark
             results.Add(("translation stage", round, await StageRoundAsync(provider, stageBatch, concurrency), messages));
         }
 
-        var apyRate = Median(results.Where(r => r.What == "APY itself").Select(r => r.Count / r.Seconds));
-        var stageRate = Median(results.Where(r => r.What == "translation stage").Select(r => r.Count / r.Seconds));
+        var apyRate = Stats.Median(results.Where(r => r.What == "APY itself").Select(r => r.Count / r.Seconds));
+        var stageRate = Stats.Median(results.Where(r => r.What == "translation stage").Select(r => r.Count / r.Seconds));
         var report = $"""
             | what | letters per second (median of 5 rounds) | rounds |
             | --- | --- | --- |
@@ -147,11 +147,5 @@ public static class TranslationBenchmark
             .Where(p => p.Count >= 2 && p[0].Length <= 200)
             .Select(p => new Letter(p[0], string.Join("\n\n", p.Skip(1))))
             .ToList();
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }
