@@ -198,7 +198,8 @@ public static class IntakeBenchmark
                     (columns, values) = ([.. columns, $"\"{name}\""], [.. values, "@" + name]);
                 else if (required)
                     (columns, values) = ([.. columns, $"\"{name}\""], [.. values,
-                        type.Contains("bool") ? "false" : type.Contains("int") || type.Contains("real") || type.Contains("double") || type.Contains("numeric") ? "0" : "'[]'"]);
+                        type.Contains("bool") ? "false" : type.Contains("int") || type.Contains("real") || type.Contains("double") || type.Contains("numeric") ? "0"
+                        : type == "array" ? "'{}'" : "'[]'"]);
             }
         return $"INSERT INTO messages ({string.Join(", ", columns)}) VALUES ({string.Join(", ", values)})";
     }
