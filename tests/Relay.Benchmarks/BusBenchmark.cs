@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using MassTransit;
@@ -30,54 +28,42 @@ public static class BusBenchmark
 
     public static async Task<int> RunAsync(int messages, int rounds, string host, int port, string managementUrl, string output)
     {
-        var password = Environment.GetEnvironmentVariable("RabbitMq__Password") is { Length: > 0 } p ? p
-            : throw new InvalidOperationException("RabbitMq__Password is not set: run deploy/local/bench.sh bus, which sets it.");
-        var virtualHost = "relay-bench-" + Guid.NewGuid().ToString("N")[..8];
-        using var management = new HttpClient { BaseAddress = new Uri(managementUrl) };
-        management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"relay:{password}")));
-        (await management.PutAsync($"/api/vhosts/{virtualHost}", null)).EnsureSuccessStatusCode();
-        (await management.PutAsJsonAsync($"/api/permissions/{virtualHost}/relay", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
-        try
+        await using var vhost = await BenchVirtualHost.CreateAsync(managementUrl, "bus");
+        var (virtualHost, password) = (vhost.Name, vhost.Password);
+        var factory = new ConnectionFactory { HostName = host, Port = port, UserName = "relay", Password = password, VirtualHost = virtualHost, ConsumerDispatchConcurrency = Prefetch };
+        await using var connection = await factory.CreateConnectionAsync("relay-bench-raw");
+        await DeclareAsync(connection);
+        Console.WriteLine($"bus benchmark: {messages} messages a round, {rounds} rounds, prefetch {Prefetch}, vhost {virtualHost}");
+
+        await RawRoundAsync(connection, messages / 10);          // warm-up, not counted
+        await MassTransitRoundAsync(connection, host, port, virtualHost, password, messages / 10);
+        var raw = new List<double>();
+        var transit = new List<double>();
+        for (var round = 1; round <= rounds; round++)
         {
-            var factory = new ConnectionFactory { HostName = host, Port = port, UserName = "relay", Password = password, VirtualHost = virtualHost, ConsumerDispatchConcurrency = Prefetch };
-            await using var connection = await factory.CreateConnectionAsync("relay-bench-raw");
-            await DeclareAsync(connection);
-            Console.WriteLine($"bus benchmark: {messages} messages a round, {rounds} rounds, prefetch {Prefetch}, vhost {virtualHost}");
-
-            await RawRoundAsync(connection, messages / 10);          // warm-up, not counted
-            await MassTransitRoundAsync(connection, host, port, virtualHost, password, messages / 10);
-            var raw = new List<double>();
-            var transit = new List<double>();
-            for (var round = 1; round <= rounds; round++)
-            {
-                raw.Add(await RawRoundAsync(connection, messages));
-                transit.Add(await MassTransitRoundAsync(connection, host, port, virtualHost, password, messages));
-                Console.WriteLine($"round {round}: raw {raw[^1]:F0}/s, MassTransit {transit[^1]:F0}/s");
-            }
-
-            var ratio = Stats.Median(transit) / Stats.Median(raw);
-            var report = $"""
-                | what | messages per second (median of {rounds} rounds) | of raw | rounds |
-                | --- | --- | --- | --- |
-                | raw RabbitMQ.Client 7: consume, publish with a tracked confirm, ack | {Stats.Median(raw):F0} | 100% | {string.Join(", ", raw.Select(r => r.ToString("F0")))} |
-                | MassTransit 8.5 as Relay configures it: consume, `Publish` (confirmed), ack | {Stats.Median(transit):F0} | {ratio:P0} | {string.Join(", ", transit.Select(r => r.ToString("F0")))} |
-
-                One hop through MassTransit runs at {ratio:P0} of raw RabbitMQ.Client (goal: at least 60%: {(ratio >= 0.6 ? "met" : "missed")}).
-                After every round the output queue held exactly one message per message taken (checked when it is purged).
-                Conditions: {messages} persistent messages a round ({Encoding.UTF8.GetByteCount(Envelope(Guid.NewGuid()))} bytes each as MassTransit's envelope, the same body for raw),
-                durable quorum queues on one node, prefetch {Prefetch} and {Prefetch} handlers at once on both sides, publisher confirms awaited per message,
-                the input queue filled before each round, timed from the first message taken to the last acknowledged, a warm-up round each first; the broker on {host}:{port},
-                {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}.
-                """;
-            Console.WriteLine(report);
-            if (output.Length > 0)
-                await File.WriteAllTextAsync(output, report + "\n");
-            return 0;
+            raw.Add(await RawRoundAsync(connection, messages));
+            transit.Add(await MassTransitRoundAsync(connection, host, port, virtualHost, password, messages));
+            Console.WriteLine($"round {round}: raw {raw[^1]:F0}/s, MassTransit {transit[^1]:F0}/s");
         }
-        finally
-        {
-            await management.DeleteAsync($"/api/vhosts/{virtualHost}");
-        }
+
+        var ratio = Stats.Median(transit) / Stats.Median(raw);
+        var report = $"""
+            | what | messages per second (median of {rounds} rounds) | of raw | rounds |
+            | --- | --- | --- | --- |
+            | raw RabbitMQ.Client 7: consume, publish with a tracked confirm, ack | {Stats.Median(raw):F0} | 100% | {string.Join(", ", raw.Select(r => r.ToString("F0")))} |
+            | MassTransit 8.5 as Relay configures it: consume, `Publish` (confirmed), ack | {Stats.Median(transit):F0} | {ratio:P0} | {string.Join(", ", transit.Select(r => r.ToString("F0")))} |
+
+            One hop through MassTransit runs at {ratio:P0} of raw RabbitMQ.Client (goal: at least 60%: {(ratio >= 0.6 ? "met" : "missed")}).
+            After every round the output queue held exactly one message per message taken (checked when it is purged).
+            Conditions: {messages} persistent messages a round ({Encoding.UTF8.GetByteCount(Envelope(Guid.NewGuid()))} bytes each as MassTransit's envelope, the same body for raw),
+            durable quorum queues on one node, prefetch {Prefetch} and {Prefetch} handlers at once on both sides, publisher confirms awaited per message,
+            the input queue filled before each round, timed from the first message taken to the last acknowledged, a warm-up round each first; the broker on {host}:{port},
+            {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}.
+            """;
+        Console.WriteLine(report);
+        if (output.Length > 0)
+            await File.WriteAllTextAsync(output, report + "\n");
+        return 0;
     }
 
     private const string RawIn = "bench-raw-in", RawOut = "bench-raw-out", TransitIn = "bench-hop-in", TransitOut = "bench-hop-out";

@@ -28,13 +28,8 @@ public static class IntakeBenchmark
 
     public static async Task<int> RunAsync(int seconds, int[] concurrencies, string postgres, string rabbitHost, int rabbitPort, string managementUrl, string output)
     {
-        var password = Environment.GetEnvironmentVariable("RabbitMq__Password") is { Length: > 0 } p ? p
-            : throw new InvalidOperationException("RabbitMq__Password is not set: run deploy/local/bench.sh intake, which sets it.");
-        var virtualHost = "relay-bench-" + Guid.NewGuid().ToString("N")[..8];
-        using var management = new HttpClient { BaseAddress = new Uri(managementUrl) };
-        management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"relay:{password}")));
-        (await management.PutAsync($"/api/vhosts/{virtualHost}", null)).EnsureSuccessStatusCode();
-        (await management.PutAsJsonAsync($"/api/permissions/{virtualHost}/relay", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        await using var vhost = await BenchVirtualHost.CreateAsync(managementUrl, "intake");
+        var (virtualHost, password, management) = (vhost.Name, vhost.Password, vhost.Management);
         // The submitted events need a queue to go to (they are published as mandatory), as the translation worker's would be.
         (await management.PutAsJsonAsync($"/api/exchanges/{virtualHost}/Relay.Contracts:MessageSubmitted", new { type = "fanout", durable = true })).EnsureSuccessStatusCode();
         (await management.PutAsJsonAsync($"/api/queues/{virtualHost}/bench-submitted", new { durable = true, arguments = new Dictionary<string, object> { ["x-queue-type"] = "quorum" } })).EnsureSuccessStatusCode();
@@ -75,7 +70,6 @@ public static class IntakeBenchmark
         }
         finally
         {
-            await management.DeleteAsync($"/api/vhosts/{virtualHost}");
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
         }
 
