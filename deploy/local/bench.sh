@@ -4,7 +4,7 @@
 #   deploy/local/bench.sh delivery [--messages N] [--connections C] [--recipients R] [--batch-size B] [--sink-delay-ms D] [--smtp-port P]
 #   deploy/local/bench.sh site [--messages N] [--unions U] [--requests R] [--rounds K] [--concurrency 1,4,16]
 #   deploy/local/bench.sh bus [--messages N] [--rounds K]
-#   deploy/local/bench.sh intake [--seconds S] [--clients 1,16,64]
+#   deploy/local/bench.sh intake [--seconds S] [--warm-up S] [--clients 1,16,64]
 # Starts what it needs (APY; the aiosmtpd sink, answering each DATA after D ms (default 0), stopped again afterwards, unless --smtp-port
 # points at another sink such as maildev; nothing for site, which seeds its own SQLite database and hosts the intake in memory),
 # builds in Release and writes its table to

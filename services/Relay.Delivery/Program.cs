@@ -2,7 +2,7 @@ using MassTransit;
 using Relay.Delivery;
 using Relay.ServiceDefaults;
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = Host.CreateApplicationBuilder(RelayHost.Arguments(args));
 builder.AddRelayServiceDefaults(bus =>
 {
     bus.AddConsumer<DeliverMessageConsumer, DeliverMessageConsumerDefinition>();

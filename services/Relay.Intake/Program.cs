@@ -5,7 +5,7 @@ using Relay.Intake.Operations;
 using Relay.Intake.Public;
 using Relay.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(RelayHost.Arguments(args));
 builder.AddRelayServiceDefaults();
 builder.AddIntake();
 

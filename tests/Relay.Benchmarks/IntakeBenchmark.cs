@@ -21,12 +21,17 @@ namespace Relay.Benchmarks;
 /// </summary>
 public static class IntakeBenchmark
 {
-    private sealed record Row(string What, string Storage, int Clients, int Requests, double Seconds, double[] LatenciesMs)
+    /// <param name="CpuMsPerRequest">The intake process's CPU time (user and system) per request, when the way ran on it.</param>
+    /// <param name="DrainSeconds">How long the outbox took, after the last request, to publish every event the way's requests stored.</param>
+    private sealed record Row(string What, string Storage, int Clients, int Requests, double Seconds, double[] LatenciesMs, double? CpuMsPerRequest = null,
+        double? DrainSeconds = null)
     {
         public double Rate => Requests / Seconds;
+        /// <summary>Requests whose events were also published, a second: the rate the intake can keep up.</summary>
+        public double? SustainedRate => DrainSeconds is { } drain ? Requests / (Seconds + drain) : null;
     }
 
-    public static async Task<int> RunAsync(int seconds, int[] concurrencies, string postgres, string rabbitHost, int rabbitPort, string managementUrl, string output)
+    public static async Task<int> RunAsync(int seconds, int warmUp, int[] concurrencies, string postgres, string rabbitHost, int rabbitPort, string managementUrl, string output)
     {
         await using var vhost = await BenchVirtualHost.CreateAsync(managementUrl, "intake");
         var (virtualHost, password, management) = (vhost.Name, vhost.Password, vhost.Management);
@@ -49,15 +54,23 @@ public static class IntakeBenchmark
                 {
                     unions = await intake.PrepareAsync();
                     var body = JsonSerializer.Serialize(new { recipients = new[] { unions.Recipient }, title = "Solidarity with the striking miners", body = Letter, language = "en" });
+                    HttpRequestMessage Submit() => new(HttpMethod.Post, intake.Url + "/api/messages")
+                    {
+                        Content = new StringContent(body, Encoding.UTF8, "application/json"),
+                        Headers = { Authorization = new AuthenticationHeaderValue("Bearer", intake.SenderKey) },
+                    };
+                    // A process that runs for days is measured, not one still compiling: .NET recompiles hot
+                    // methods in tiers for the first minute or so, which on 2 cores took a quarter of the CPU.
+                    Console.WriteLine($"  warming up: {warmUp} s of submissions from 16 clients");
+                    await RunClientsAsync(16, TimeSpan.FromSeconds(warmUp), async () => await SendAsync(intake.Http, Submit(), HttpStatusCode.Accepted));
+                    Func<Task<long>> pending = () => PendingEventsAsync(provider == "postgres", connectionString);
+                    await DrainAsync(pending);
                     foreach (var clients in concurrencies)
                     {
-                        rows.Add(await LoadAsync("the same host: GET /health/live", name, clients, seconds, intake.Http, () => new HttpRequestMessage(HttpMethod.Get, intake.Url + "/health/live"), HttpStatusCode.OK));
-                        rows.Add(await LoadAsync("Relay: POST /api/messages", name, clients, seconds, intake.Http, () => new HttpRequestMessage(HttpMethod.Post, intake.Url + "/api/messages")
-                        {
-                            Content = new StringContent(body, Encoding.UTF8, "application/json"),
-                            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", intake.SenderKey) },
-                        }, HttpStatusCode.Accepted));
-                        Console.WriteLine(string.Join("\n", rows.TakeLast(2).Select(r => $"  {r.What}, {r.Clients} clients: {r.Rate:F0}/s, p99 {Stats.Percentile(r.LatenciesMs, 0.99):F1} ms")));
+                        rows.Add(await LoadAsync("the same host: GET /health/live", name, clients, seconds, intake, () => new HttpRequestMessage(HttpMethod.Get, intake.Url + "/health/live"), HttpStatusCode.OK));
+                        rows.Add(await LoadAsync("Relay: POST /api/messages", name, clients, seconds, intake, Submit, HttpStatusCode.Accepted, pending));
+                        Console.WriteLine(string.Join("\n", rows.TakeLast(2).Select(r =>
+                            $"  {r.What}, {r.Clients} clients: {r.Rate:F0}/s, p99 {Stats.Percentile(r.LatenciesMs, 0.99):F1} ms, CPU {r.CpuMsPerRequest:F2} ms a request" + (r.DrainSeconds is { } d ? $", outbox drained {d:F1} s after" : ""))));
                     }
                 }
                 // The same database, the intake stopped: its schema and its two unions.
@@ -73,7 +86,7 @@ public static class IntakeBenchmark
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
         }
 
-        var report = Report(rows, seconds, concurrencies);
+        var report = Report(rows, seconds, warmUp, concurrencies);
         Console.WriteLine(report);
         if (output.Length > 0)
         {
@@ -88,11 +101,42 @@ public static class IntakeBenchmark
     private static readonly string Letter = string.Join(" ", Enumerable.Repeat(
         "Dear colleagues, the miners of our union send you their fullest solidarity in your strike for safe work and fair pay.", 8));
 
-    private static async Task<Row> LoadAsync(string what, string storage, int clients, int seconds, HttpClient http, Func<HttpRequestMessage> request, HttpStatusCode expected)
+    /// <summary>
+    /// One way at one number of clients. With <paramref name="pending"/> (submissions), the way ends when the
+    /// outbox has published every event its requests stored, and the intake's CPU time includes that work.
+    /// </summary>
+    private static async Task<Row> LoadAsync(string what, string storage, int clients, int seconds, IntakeProcess intake, Func<HttpRequestMessage> request,
+        HttpStatusCode expected, Func<Task<long>>? pending = null)
     {
-        await RunClientsAsync(clients, TimeSpan.FromSeconds(1), async () => await SendAsync(http, request(), expected)); // warm-up
-        var (count, elapsed, latencies) = await RunClientsAsync(clients, TimeSpan.FromSeconds(seconds), async () => await SendAsync(http, request(), expected));
-        return new Row(what, storage, clients, count, elapsed, latencies);
+        await RunClientsAsync(clients, TimeSpan.FromSeconds(1), async () => await SendAsync(intake.Http, request(), expected)); // warm-up
+        if (pending is not null)
+            await DrainAsync(pending);
+        var cpu = intake.CpuTime;
+        var (count, elapsed, latencies) = await RunClientsAsync(clients, TimeSpan.FromSeconds(seconds), async () => await SendAsync(intake.Http, request(), expected));
+        double? drain = pending is null ? null : await DrainAsync(pending);
+        return new Row(what, storage, clients, count, elapsed, latencies, (intake.CpuTime - cpu).TotalMilliseconds / count, drain);
+    }
+
+    /// <summary>Waits until the outbox has no event left to publish; the seconds it took.</summary>
+    private static async Task<double> DrainAsync(Func<Task<long>> pending)
+    {
+        var clock = Stopwatch.StartNew();
+        while (await pending() > 0)
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(3))
+                throw new TimeoutException("the intake's outbox did not publish its events within 3 minutes");
+            await Task.Delay(20);
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<long> PendingEventsAsync(bool postgres, string connectionString)
+    {
+        await using var connection = Open(postgres, connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """SELECT COUNT(*) FROM outbox WHERE "DispatchedAt" IS NULL""";
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 
     private static async Task SendAsync(HttpClient http, HttpRequestMessage request, HttpStatusCode expected)
@@ -225,16 +269,16 @@ public static class IntakeBenchmark
         ]);
     }
 
-    private static string Report(List<Row> rows, int seconds, int[] concurrencies)
+    private static string Report(List<Row> rows, int seconds, int warmUp, int[] concurrencies)
     {
         var text = new StringBuilder();
-        text.AppendLine("| storage | what | clients | requests per second | p50 ms | p99 ms | of the plain insert |");
-        text.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+        text.AppendLine("| storage | what | clients | requests per second | p50 ms | p99 ms | of the plain insert | published too, a second | intake CPU ms a request |");
+        text.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var row in rows.OrderBy(r => r.Storage != "SQLite").ThenBy(r => r.What).ThenBy(r => r.Clients))
         {
             var plain = rows.Single(r => r.Storage == row.Storage && r.Clients == row.Clients && r.What.StartsWith("plain", StringComparison.Ordinal));
             text.AppendLine($"| {row.Storage} | {row.What} | {row.Clients} | {row.Rate:F0} | {Stats.Percentile(row.LatenciesMs, 0.5):F2} | {Stats.Percentile(row.LatenciesMs, 0.99):F2} | " +
-                (row.What.StartsWith("Relay", StringComparison.Ordinal) ? $"{row.Rate / plain.Rate:P0}" : "") + " |");
+                (row.What.StartsWith("Relay", StringComparison.Ordinal) ? $"{row.Rate / plain.Rate:P0}" : "") + $" | {row.SustainedRate:F0} | {row.CpuMsPerRequest:F2} |");
         }
         text.AppendLine();
         foreach (var storage in rows.Select(r => r.Storage).Distinct())
@@ -249,7 +293,8 @@ public static class IntakeBenchmark
         }
         text.AppendLine();
         text.Append($"""
-            Conditions: {seconds} s a way at each number of clients after a 1 s warm-up, the ways one after the other; the load
+            Conditions: {seconds} s a way at each number of clients after a 1 s warm-up, the ways one after the other, once the
+            intake process had taken submissions from 16 clients for {warmUp} s; the load
             generator (HttpClient, one connection per client) on the same {Environment.ProcessorCount} cores as the intake
             (Release build of services/Relay.Intake, Kestrel on 127.0.0.1, rate limits off, its outbox dispatcher publishing
             to a quorum queue on the local RabbitMQ); letters of {Letter.Length} characters to one union; .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}.
@@ -266,6 +311,15 @@ public static class IntakeBenchmark
         public string Url { get; }
         public HttpClient Http { get; } = new(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(60) };
         public string SenderKey { get; private set; } = "";
+        /// <summary>The CPU time the intake process has used so far, its outbox dispatcher's included.</summary>
+        public TimeSpan CpuTime
+        {
+            get
+            {
+                _process.Refresh();
+                return _process.TotalProcessorTime;
+            }
+        }
 
         private IntakeProcess(Process process, string url, string folder) => (_process, Url, _folder) = (process, url, folder);
 

@@ -4,7 +4,7 @@ using Relay.Benchmarks;
 // Usage: dotnet Relay.Benchmarks.dll translation [--messages N] [--concurrency C] [--apy URL] [--out FILE]
 //        dotnet Relay.Benchmarks.dll delivery [--messages N] [--connections C] [--recipients R] [--batch-size B] [--sink-delay-ms D] [--smtp-host H] [--smtp-port P] [--out FILE]
 //        dotnet Relay.Benchmarks.dll site [--messages N] [--unions U] [--requests R] [--rounds K] [--concurrency 1,4,16] [--out FILE]
-//        dotnet Relay.Benchmarks.dll intake [--seconds S] [--clients 1,16,64] [--postgres CONNECTION] [--host H] [--port P] [--management URL] [--out FILE] (RabbitMq__Password set)
+//        dotnet Relay.Benchmarks.dll intake [--seconds S] [--warm-up S] [--clients 1,16,64] [--postgres CONNECTION] [--host H] [--port P] [--management URL] [--out FILE] (RabbitMq__Password set)
 //        dotnet Relay.Benchmarks.dll bus [--messages N] [--rounds K] [--host H] [--port P] [--management URL] [--out FILE] (RabbitMq__Password set)
 var scenario = args.FirstOrDefault() ?? "translation";
 string Option(string name, string fallback) =>
@@ -35,6 +35,7 @@ return scenario switch
         output: Option("--out", "")),
     "intake" => await IntakeBenchmark.RunAsync(
         seconds: int.Parse(Option("--seconds", "5")),
+        warmUp: int.Parse(Option("--warm-up", "30")),
         concurrencies: Option("--clients", "1,16,64").Split(',').Select(int.Parse).ToArray(),
         postgres: Option("--postgres", ""),
         rabbitHost: Option("--host", "127.0.0.1"),
@@ -56,7 +57,7 @@ static int Usage()
     Console.Error.WriteLine("usage: Relay.Benchmarks translation [--messages N] [--concurrency C] [--apy URL] [--out FILE]");
     Console.Error.WriteLine("       Relay.Benchmarks delivery [--messages N] [--connections C] [--recipients R] [--batch-size B] [--sink-delay-ms D] [--smtp-host H] [--smtp-port P] [--out FILE]");
     Console.Error.WriteLine("       Relay.Benchmarks site [--messages N] [--unions U] [--requests R] [--rounds K] [--concurrency 1,4,16] [--out FILE]");
-    Console.Error.WriteLine("       Relay.Benchmarks intake [--seconds S] [--clients 1,16,64] [--postgres CONNECTION] [--host H] [--port P] [--management URL] [--out FILE]");
+    Console.Error.WriteLine("       Relay.Benchmarks intake [--seconds S] [--warm-up S] [--clients 1,16,64] [--postgres CONNECTION] [--host H] [--port P] [--management URL] [--out FILE]");
     Console.Error.WriteLine("       Relay.Benchmarks bus [--messages N] [--rounds K] [--host H] [--port P] [--management URL] [--out FILE]");
     return 2;
 }

@@ -36,6 +36,8 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
     public async Task<SubmissionResult> SubmitAsync(Guid sender, SubmitMessageRequest request, string? idempotencyKey, CancellationToken cancellationToken,
         string channel = MessageChannel.Api)
     {
+        // One connection for the lookups and the write, rather than one taken from the pool and given back for each.
+        await db.Database.OpenConnectionAsync(cancellationToken);
         if (idempotencyKey is not null && await Find(m => m.SenderUnionId == sender && m.IdempotencyKey == idempotencyKey, cancellationToken) is { } earlier)
             return new SubmissionResult.Accepted(earlier);
 
