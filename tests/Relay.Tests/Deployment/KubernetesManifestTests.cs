@@ -153,6 +153,8 @@ public class KubernetesManifestTests
         var port = Assert.Single(intake["ports"]!.AsArray())!;
         Assert.Equal("8080", Text(port["containerPort"]));
         Assert.Equal("http://0.0.0.0:8080", Text(intake["env"]!.AsArray().Single(e => Text(e!["name"]) == "ASPNETCORE_URLS")!["value"]));
+        // Behind the Ingress, the per-address rate limits count the client's address, not the controller's.
+        Assert.Equal("true", Text(intake["env"]!.AsArray().Single(e => Text(e!["name"]) == "ASPNETCORE_FORWARDEDHEADERS_ENABLED")!["value"]));
         foreach (var (probe, path) in new[] { ("livenessProbe", "/health/live"), ("readinessProbe", "/health/ready"), ("startupProbe", "/health/live") })
         {
             Assert.Equal(path, Text(intake[probe]?["httpGet"]?["path"]));
