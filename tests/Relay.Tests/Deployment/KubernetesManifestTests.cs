@@ -171,6 +171,26 @@ public class KubernetesManifestTests
         }
     }
 
+    [Fact]
+    public async Task The_images_are_built_in_stages_and_run_as_the_non_root_users_the_manifests_name()
+    {
+        var manifests = await RenderAsync("overlays/production");
+        var services = await File.ReadAllTextAsync(Path.Combine(Root, "deploy/docker/Dockerfile"));
+        var apertium = await File.ReadAllTextAsync(Path.Combine(Root, "deploy/docker/apertium/Dockerfile"));
+
+        // The services: the SDK builds, the runtime image runs as its user "app" ($APP_UID, 1654 in the .NET images).
+        Assert.True(System.Text.RegularExpressions.Regex.Matches(services, @"(?m)^FROM ").Count >= 2, "deploy/docker/Dockerfile is not multi-stage");
+        Assert.Contains("\nUSER $APP_UID", services);
+        foreach (var name in RelayServices)
+            Assert.Equal("1654", Text(manifests.Single("Deployment", name)["spec"]!["template"]!["spec"]!["securityContext"]!["runAsUser"]));
+
+        // APY: a fixed uid, so that runAsNonRoot can verify it.
+        var uid = System.Text.RegularExpressions.Regex.Match(apertium, @"(?m)^USER (\d+)").Groups[1].Value;
+        Assert.NotEqual("", uid);
+        Assert.NotEqual("0", uid);
+        Assert.Equal(uid, Text(manifests.Single("Deployment", "relay-apertium")["spec"]!["template"]!["spec"]!["securityContext"]!["runAsUser"]));
+    }
+
     [Theory]
     [MemberData(nameof(Overlays))]
     public async Task No_secret_is_written_into_the_manifests_and_every_one_read_comes_from_a_secret(string overlay)
