@@ -57,8 +57,7 @@ case $scenario in
     start_rabbitmq
     start_apy
     export RabbitMq__Password=$RABBITMQ_PASSWORD
-    # The harness starts each service from its Release dll: the benchmark's build alone does not make Moderation's or Publication's.
-    CONFIGURATION=Release build_relay
+    # The harness starts each service from its Release dll: the benchmark's build below builds all five (project references).
     defaults=(--apy "http://127.0.0.1:$APY_PORT" --management "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT")
     ;;
   *) echo "unknown scenario: $scenario (translation, delivery, site, bus, intake or pipeline)" >&2; exit 2 ;;
