@@ -5,6 +5,7 @@ using Relay.Benchmarks;
 //        dotnet Relay.Benchmarks.dll delivery [--messages N] [--connections C] [--recipients R] [--batch-size B] [--sink-delay-ms D] [--smtp-host H] [--smtp-port P] [--out FILE]
 //        dotnet Relay.Benchmarks.dll site [--messages N] [--unions U] [--requests R] [--rounds K] [--concurrency 1,4,16] [--out FILE]
 //        dotnet Relay.Benchmarks.dll intake [--seconds S] [--warm-up S] [--clients 1,16,64] [--postgres CONNECTION] [--host H] [--port P] [--management URL] [--out FILE] (RabbitMq__Password set)
+//        dotnet Relay.Benchmarks.dll pipeline [--seconds S] [--rates 10,30] [--burst N] [--recipients R] [--languages L] [--rounds K] [--apy URL] [--management URL] [--out FILE] (RabbitMq__Password set)
 //        dotnet Relay.Benchmarks.dll bus [--messages N] [--rounds K] [--host H] [--port P] [--management URL] [--out FILE] (RabbitMq__Password set)
 var scenario = args.FirstOrDefault() ?? "translation";
 string Option(string name, string fallback) =>
@@ -49,6 +50,16 @@ return scenario switch
         port: int.Parse(Option("--port", "5672")),
         managementUrl: Option("--management", "http://127.0.0.1:15672"),
         output: Option("--out", "")),
+    "pipeline" => await PipelineBenchmark.RunAsync(
+        seconds: int.Parse(Option("--seconds", "10")),
+        rates: Option("--rates", "10,30").Split(',').Select(int.Parse).ToArray(),
+        burst: int.Parse(Option("--burst", "200")),
+        fanOut: int.Parse(Option("--recipients", "200")),
+        languages: int.Parse(Option("--languages", "8")),
+        fanOutRounds: int.Parse(Option("--rounds", "2")),
+        apertiumUrl: Option("--apy", "http://127.0.0.1:2737"),
+        managementUrl: Option("--management", "http://127.0.0.1:15672"),
+        output: Option("--out", "")),
     _ => Usage(),
 };
 
@@ -58,6 +69,7 @@ static int Usage()
     Console.Error.WriteLine("       Relay.Benchmarks delivery [--messages N] [--connections C] [--recipients R] [--batch-size B] [--sink-delay-ms D] [--smtp-host H] [--smtp-port P] [--out FILE]");
     Console.Error.WriteLine("       Relay.Benchmarks site [--messages N] [--unions U] [--requests R] [--rounds K] [--concurrency 1,4,16] [--out FILE]");
     Console.Error.WriteLine("       Relay.Benchmarks intake [--seconds S] [--warm-up S] [--clients 1,16,64] [--postgres CONNECTION] [--host H] [--port P] [--management URL] [--out FILE]");
+    Console.Error.WriteLine("       Relay.Benchmarks pipeline [--seconds S] [--rates 10,30] [--burst N] [--recipients R] [--languages L] [--rounds K] [--apy URL] [--management URL] [--out FILE]");
     Console.Error.WriteLine("       Relay.Benchmarks bus [--messages N] [--rounds K] [--host H] [--port P] [--management URL] [--out FILE]");
     return 2;
 }
