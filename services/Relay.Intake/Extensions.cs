@@ -46,6 +46,8 @@ public static class Extensions
         });
         builder.Services.AddScoped<Review.ReviewDesk>();
         builder.Services.AddScoped<MessageSubmission>();
+        builder.Services.AddSingleton<SubmissionWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SubmissionWriter>());
         builder.Services.AddScoped<MessageConfirmation>();
         builder.Services.AddSingleton<Operations.ErrorQueues>();
         builder.Services.AddMailIntake();

@@ -46,23 +46,26 @@ public sealed class OutboxDispatcher(
         }
     }
 
-    /// <summary>Claims and publishes one batch; returns how many rows it claimed.</summary>
+    /// <summary>Claims and publishes one batch; returns how many rows were waiting in it (the batch size when more may wait).</summary>
     public async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RelayDb>();
         var now = DateTime.UtcNow;
 
-        // A plain read first: an idle outbox is the common case and needs no write lock.
-        if (!await Pending(db, now).AnyAsync(cancellationToken))
+        // A plain read first: an idle outbox is the common case and needs no write lock. The batch is
+        // then claimed and read back by its ids, through the primary key: reading it back by its lock
+        // token scanned the whole table, dispatched rows included, once a batch (measured: the intake
+        // benchmark's outbox of 40,000 rows fell ever further behind).
+        var candidates = await Pending(db, now).OrderBy(o => o.Id).Take(_options.BatchSize).Select(o => o.Id).ToListAsync(cancellationToken);
+        if (candidates.Count == 0)
             return 0;
 
         var token = Guid.NewGuid();
-        // The pending condition is repeated outside the batch's subquery: PostgreSQL re-checks only the
-        // outer condition on a row another dispatcher has just claimed, so without it two dispatchers
-        // that picked the same batch would both claim (and publish) it.
-        var batch = Pending(db, now).OrderBy(o => o.Id).Take(_options.BatchSize).Select(o => o.Id);
-        var claimed = await Pending(db, now).Where(o => batch.Contains(o.Id))
+        // The pending condition is checked again by the claim itself: PostgreSQL re-checks it on a row
+        // another dispatcher has just claimed, so two dispatchers that read the same candidates cannot
+        // both claim (and publish) a row.
+        var claimed = await Pending(db, now).Where(o => candidates.Contains(o.Id))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(o => o.LockToken, token)
                 .SetProperty(o => o.LockedUntil, now + _options.Lease)
@@ -70,7 +73,7 @@ public sealed class OutboxDispatcher(
         if (claimed == 0)
             return 0;
 
-        var rows = await db.Outbox.AsNoTracking().Where(o => o.LockToken == token).OrderBy(o => o.Id)
+        var rows = await db.Outbox.AsNoTracking().Where(o => candidates.Contains(o.Id) && o.LockToken == token).OrderBy(o => o.Id)
             .ToListAsync(cancellationToken);
         var outcomes = await Task.WhenAll(rows.Select(row => PublishAsync(row, cancellationToken)));
 
@@ -88,7 +91,8 @@ public sealed class OutboxDispatcher(
                 .SetProperty(o => o.LastError, error)
                 .SetProperty(o => o.LockedUntil, DateTime.UtcNow.AddSeconds(2)), CancellationToken.None);
         }
-        return rows.Count;
+        // A full batch of candidates says more may be waiting, even if another dispatcher took some of them.
+        return candidates.Count;
     }
 
     private static IQueryable<OutboxMessage> Pending(RelayDb db, DateTime now) =>

@@ -16,8 +16,10 @@ public static class StorageExtensions
     {
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection("Storage"));
         services.AddSingleton<OutboxSignal>();
+        // The options are built once: built per scope, every request (a health check's included) paid
+        // for parsing the connection string and creating the database's folder again.
         services.AddDbContext<RelayDb>((sp, db) =>
-            Configure(db, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+            Configure(db, sp.GetRequiredService<IOptions<StorageOptions>>().Value), optionsLifetime: ServiceLifetime.Singleton);
         services.AddHostedService<DatabaseInitializer>();
         return services;
     }

@@ -28,7 +28,8 @@ public sealed record UnconfirmedSender(Guid? UnionId, string Name, string? Organ
 /// email intake so they cannot drift: validation, unknown recipients, idempotency, and the message
 /// stored with its event in one transaction (an accepted message goes through even if the broker is down).
 /// </summary>
-public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> options, IOptions<Abuse.RateLimitOptions> limits)
+public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> options, IOptions<Abuse.RateLimitOptions> limits,
+    SubmissionWriter? writer = null)
 {
     public const int MaxIdempotencyKeyLength = 200;
 
@@ -49,9 +50,14 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
 
         var message = NewMessage(request, idempotencyKey, channel);
         message.SenderUnionId = sender;
+        var submitted = OutboxEvents.Create(new MessageSubmitted(message.Id, sender, request.RecipientIds, message.Language, message.ReceivedAt));
+        System.Linq.Expressions.Expression<Func<SolidarityMessage, bool>> sameKey = m => m.SenderUnionId == sender && m.IdempotencyKey == idempotencyKey;
+        // Written with other requests' messages, unless the caller has changes of its own to store with it (email intake's record of the letter).
+        if (writer is not null && !db.ChangeTracker.HasChanges())
+            return await SaveAsync(message, idempotencyKey, sameKey, () => writer.WriteAsync(message, submitted), cancellationToken);
         db.Messages.Add(message);
-        db.Enqueue(new MessageSubmitted(message.Id, sender, request.RecipientIds, message.Language, message.ReceivedAt));
-        return await SaveAsync(message, idempotencyKey, m => m.SenderUnionId == sender && m.IdempotencyKey == idempotencyKey, cancellationToken);
+        db.Outbox.Add(submitted);
+        return await SaveAsync(message, idempotencyKey, sameKey, () => db.SaveChangesAsync(cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -95,7 +101,8 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
         db.Messages.Add(message);
         db.Enqueue(new ConfirmationRequested(message.Id));
         var id = sender.UnionId ?? supporter!.Id;
-        return await SaveAsync(message, idempotencyKey, m => (m.SenderUnionId == id || m.SupporterId == id) && m.IdempotencyKey == idempotencyKey, cancellationToken);
+        return await SaveAsync(message, idempotencyKey, m => (m.SenderUnionId == id || m.SupporterId == id) && m.IdempotencyKey == idempotencyKey,
+            () => db.SaveChangesAsync(cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -120,7 +127,8 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
         message.SenderUnionId = sender;
         message.Status = MessageStatus.AwaitingRecipients;
         db.Messages.Add(message);
-        return await SaveAsync(message, idempotencyKey, m => m.SenderUnionId == sender && m.IdempotencyKey == idempotencyKey, cancellationToken);
+        return await SaveAsync(message, idempotencyKey, m => m.SenderUnionId == sender && m.IdempotencyKey == idempotencyKey,
+            () => db.SaveChangesAsync(cancellationToken), cancellationToken);
     }
 
     /// <summary>A union addresses at most RateLimits:RecipientsPerUnionPerDay recipients in 24 hours, across its messages.</summary>
@@ -186,11 +194,11 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
     }
 
     private async Task<SubmissionResult> SaveAsync(SolidarityMessage message, string? idempotencyKey,
-        System.Linq.Expressions.Expression<Func<SolidarityMessage, bool>> sameKey, CancellationToken cancellationToken)
+        System.Linq.Expressions.Expression<Func<SolidarityMessage, bool>> sameKey, Func<Task> write, CancellationToken cancellationToken)
     {
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await write();
         }
         catch (DbUpdateException) when (idempotencyKey is not null)
         {

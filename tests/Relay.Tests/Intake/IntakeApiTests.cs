@@ -200,6 +200,37 @@ public class IntakeApiTests(RelayApplication app) : IClassFixture<RelayApplicati
     }
 
     [Fact]
+    public async Task Submissions_written_together_keep_their_own_outcome_when_one_key_races_in_the_group()
+    {
+        // Sent at once, these share the SubmissionWriter's groups: the duplicate keys make a group's
+        // transaction fail, and each message is then written on its own.
+        var sender = await CreateUnionAsync("Busy sender", "en");
+        var recipient = await CreateUnionAsync("Busy recipient", "es");
+        var client = app.ClientWithKey(sender.Key);
+        Task<HttpResponseMessage> Post(string key)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/messages") { Content = JsonContent.Create(Letter(recipient.Id)) };
+            request.Headers.Add("Idempotency-Key", key);
+            return client.SendAsync(request);
+        }
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Post(i < 10 ? "the-same-letter" : $"letter-{i}")));
+
+        var ids = new List<Guid>();
+        foreach (var response in responses)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            ids.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
+        }
+        Assert.Single(ids.Take(10).Distinct());
+        Assert.Equal(31, ids.Distinct().Count());
+        await using var db = app.OpenDb();
+        Assert.Equal(31, await db.Messages.CountAsync(m => m.SenderUnionId == sender.Id));
+        foreach (var id in ids.Distinct())
+            Assert.Equal(1, await db.Outbox.CountAsync(o => o.Payload.Contains(id.ToString())));
+    }
+
+    [Fact]
     public async Task A_coordinator_approves_a_held_message_and_rejects_only_with_a_reason()
     {
         Guid held, other;
