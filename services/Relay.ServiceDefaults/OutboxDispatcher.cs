@@ -28,10 +28,16 @@ public sealed class OutboxDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        var nextPurge = DateTime.UtcNow;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (DateTime.UtcNow >= nextPurge)
+                {
+                    await PurgeDispatchedAsync(stoppingToken);
+                    nextPurge = DateTime.UtcNow + _options.PurgeEvery;
+                }
                 if (await DispatchBatchAsync(stoppingToken) == _options.BatchSize)
                     continue;
             }
@@ -93,6 +99,31 @@ public sealed class OutboxDispatcher(
         }
         // A full batch of candidates says more may be waiting, even if another dispatcher took some of them.
         return candidates.Count;
+    }
+
+    /// <summary>
+    /// Deletes the events published longer ago than Outbox:KeepDispatchedFor, a thousand at a time so
+    /// that no delete holds SQLite's lock for long; returns how many. An event's row is only the way to
+    /// the broker: once published, what it caused is recorded where it happened (messages, deliveries,
+    /// the audit log). Every dispatcher runs it; two at once delete nothing twice.
+    /// </summary>
+    public async Task<int> PurgeDispatchedAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RelayDb>();
+        var before = DateTime.UtcNow - _options.KeepDispatchedFor;
+        var total = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var chunk = db.Outbox.Where(o => o.DispatchedAt != null && o.DispatchedAt < before).OrderBy(o => o.Id).Take(1000).Select(o => o.Id);
+            var deleted = await db.Outbox.Where(o => chunk.Contains(o.Id)).ExecuteDeleteAsync(cancellationToken);
+            total += deleted;
+            if (deleted < 1000)
+                break;
+        }
+        if (total > 0)
+            logger.LogInformation("Deleted {Count} outbox events published before {Before:u}", total, before);
+        return total;
     }
 
     private static IQueryable<OutboxMessage> Pending(RelayDb db, DateTime now) =>

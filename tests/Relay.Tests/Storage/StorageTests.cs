@@ -86,6 +86,36 @@ public class StorageTests
         Assert.Equal(eventIds.Order(), published.Select(p => p.Context.MessageId!.Value).Order());
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Published_events_are_deleted_after_the_retention_and_waiting_ones_never(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var now = DateTime.UtcNow;
+        await using (var db = database.Open())
+        {
+            // 2,100 published 8 days ago (more than two of the purge's chunks), 5 published yesterday, 5 never published, 3 of them old.
+            for (var i = 0; i < 2110; i++)
+            {
+                var row = OutboxEvents.Create(new MessagePublished(Guid.NewGuid(), "https://relay.example/messages/1", ["en"]));
+                row.CreatedAt = now.AddDays(i < 2100 || i >= 2107 ? -8 : -1);
+                row.DispatchedAt = i < 2100 ? now.AddDays(-8) : i < 2105 ? now.AddDays(-1) : null;
+                db.Outbox.Add(row);
+            }
+            await db.SaveChangesAsync();
+        }
+        await using var worker = await WorkerHarness.StartAsync(database, _ => { });
+        var dispatcher = Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<Relay.ServiceDefaults.OutboxDispatcher>(worker.Services);
+
+        Assert.Equal(2100, await dispatcher.PurgeDispatchedAsync(CancellationToken.None));
+        Assert.Equal(0, await dispatcher.PurgeDispatchedAsync(CancellationToken.None));
+
+        await using var check = database.Open();
+        Assert.Equal(5, await check.Outbox.CountAsync(o => o.DispatchedAt != null));
+        Assert.Equal(5, await check.Outbox.CountAsync(o => o.DispatchedAt == null));
+    }
+
     private static SolidarityMessage Message(Union sender, Union recipient, string? idempotencyKey) => new()
     {
         Id = Guid.NewGuid(),
