@@ -75,7 +75,8 @@ public partial class FormsBrowserTests(RelayProcesses relay, ITestOutputHelper o
         await page.GotoAsync($"{relay.BaseUrl}/messages/{id}?lang=en");
         Assert.Equal(title, await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync());
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Select language" }).GetByRole(AriaRole.Link, new() { Name = "Español" }).ClickAsync();
-        await page.WaitForURLAsync($"{relay.BaseUrl}/messages/{id}?lang=es");
+        // The navigation's commit, not its load event, which now and then never came with JavaScript off.
+        await page.WaitForURLAsync($"{relay.BaseUrl}/messages/{id}?lang=es", new() { WaitUntil = WaitUntilState.Commit });
         Assert.Equal("es", await page.Locator("html").GetAttributeAsync("lang"));
         Assert.NotEqual(title, await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync());
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "published-es.png"), FullPage = true });
