@@ -24,8 +24,8 @@ public class DeliveryOptions
     /// rate with batches of 8, two at a time, against 86% with one batch of 16 (docs/benchmarks.md).
     /// </summary>
     public int BatchSize { get; set; } = 8;
-    /// <summary>How long a batch that is not full waits for more messages after its first arrived.</summary>
-    public TimeSpan BatchWait { get; set; } = TimeSpan.FromMilliseconds(50);
+    /// <summary>How long a batch that is not full waits for another message after its latest one arrived.</summary>
+    public TimeSpan BatchWait { get; set; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>Batches delivered side by side: as many full ones as the broker hands the worker at once.</summary>
     public int BatchesAtOnce(int prefetchCount) => Math.Max(1, prefetchCount / BatchSize);

@@ -41,6 +41,9 @@ public static class PipelineBenchmark
     private sealed record Phase(string Name, int Messages, int Recipients, double[] LatenciesMs, double[] IntakeMs, double[] TranslatedMs, double[] DeliveredMs, double Seconds,
         int Letters, int Summaries, int Stray, int Connections, int ConnectionsUsed, int Translations, int ProviderRequests, List<string> Problems)
     {
+        /// <summary>Each hop's times (PipelineHops), for the runs where a letter's path is looked into.</summary>
+        public Dictionary<string, List<double>> Hops { get; init; } = [];
+
         public double Rate => Messages / Seconds;
         public double EmailRate => Letters / Seconds;
     }
@@ -337,7 +340,10 @@ public static class PipelineBenchmark
             deliveredMs.Add((delivered - translated).TotalMilliseconds);
         }
         var phase = new Phase(name, count, readers.Count, latencies, intake, translatedMs.ToArray(), deliveredMs.ToArray(), seconds, letters.Count, summaries.Count, stray, connections,
-            letters.Select(e => e.Connection).Distinct().Count(), translations, noop.Translations - providerBefore, problems);
+            letters.Select(e => e.Connection).Distinct().Count(), translations, noop.Translations - providerBefore, problems)
+        {
+            Hops = readers.Count == 1 ? PipelineHops.Read(Path.Combine(relay.Folder, "relay.db"), ids) : [],
+        };
         if (name.StartsWith("warm-up", StringComparison.Ordinal) && statuses.Count > 0)
         {
             // Where the first letter's time went, by the times Relay stored (UTC, each process's clock).
@@ -351,6 +357,8 @@ public static class PipelineBenchmark
         Console.WriteLine($"{name}: {count} letters × {readers.Count}, p50 {Pct(latencies, 0.5):F0} ms, p99 {Pct(latencies, 0.99):F0} ms, "
             + $"{phase.Rate:F1} letters/s, {letters.Count} emails over {phase.ConnectionsUsed} connections ({connections} new), {translations} translations"
             + (problems.Count == 0 ? ", all correct" : $", PROBLEMS: {string.Join("; ", problems.Take(5))}"));
+        if (phase.Hops.Count > 0 && phase.Hops.Values.First().Count > 0)
+            Console.WriteLine($"{name}, hops (median ms): " + string.Join("; ", phase.Hops.Select(h => $"{h.Key} {Stats.Median(h.Value):F1}")));
         return (phase, directMs);
     }
 
@@ -539,6 +547,15 @@ public static class PipelineBenchmark
         text.AppendLine("| --- | --- | --- | --- |");
         foreach (var group in phases.Where(p => p.Name.Contains("/s", StringComparison.Ordinal) || p.Name.Contains("one at a time", StringComparison.Ordinal)).GroupBy(p => p.Name))
             text.AppendLine(CultureInfo.InvariantCulture, $"| {group.Key} | {Stats.Median(group.SelectMany(p => p.LatenciesMs)):F0} | {Stats.Median(group.SelectMany(p => p.TranslatedMs)):F0} | {Stats.Median(group.SelectMany(p => p.DeliveredMs)):F0} |");
+        text.AppendLine();
+
+        text.AppendLine("Each hop, medians in ms, by the times Relay stores: an outbox event's creation (its stage committed) and its dispatch (the broker confirmed it), and the delivery's claim and recorded outcome (PipelineHops.cs). A hop \"broker → stage committed\" is the broker handing the event over, the stage's own work and its commit.");
+        text.AppendLine();
+        var hopRuns = phases.Where(p => p.Hops.Count > 0 && (p.Name.Contains("/s", StringComparison.Ordinal) || p.Name.Contains("one at a time", StringComparison.Ordinal))).GroupBy(p => p.Name).ToList();
+        text.AppendLine("| hop | " + string.Join(" | ", hopRuns.Select(g => g.Key)) + " |");
+        text.AppendLine("| --- |" + string.Concat(hopRuns.Select(_ => " --- |")));
+        foreach (var hop in PipelineHops.Names)
+            text.AppendLine("| " + hop + " | " + string.Join(" | ", hopRuns.Select(g => g.SelectMany(p => p.Hops[hop]).ToList() is { Count: > 0 } v ? Stats.Median(v).ToString("F1", CultureInfo.InvariantCulture) : "–")) + " |");
         text.AppendLine();
 
         text.AppendLine("## Scale");

@@ -329,6 +329,26 @@ public class DeliveryStageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_waits_from_its_latest_message_so_a_letter_alone_is_not_held_for_a_whole_window()
+    {
+        // BatchWait 2 s, events 1.5 s apart: a window from the first event would close at 2 s, between
+        // the second and the third, and deliver two batches; a wait from the latest event takes all three.
+        var messages = await ToOneUnionEachAsync(3);
+        await using var worker = await StartAsync(LocalServices.SmtpPort, perDomainPerMinute: 0, batchSize: 5, batchWait: "00:00:02");
+
+        foreach (var (message, _) in messages)
+        {
+            await worker.Bus.Bus.Publish(new MessageApproved(message.Id, "rules"));
+            await Task.Delay(1500);
+        }
+        foreach (var (_, recipient) in messages)
+            Assert.Single(await Maildev.WaitForAsync(recipient.Email));
+
+        var batches = await worker.Bus.GetConsumerHarness<DeliverMessageConsumer>().Consumed.Recorded<Batch<MessageApproved>>();
+        Assert.Equal(3, Assert.Single(batches).Context.Message.Length);
+    }
+
+    [Fact]
     public async Task A_batch_naming_a_message_that_is_not_in_the_database_delivers_the_others_then_fails_naming_it()
     {
         var messages = await ToOneUnionEachAsync(2);
