@@ -238,7 +238,7 @@ public class AuditEntry
     public DateTime At { get; set; }
     /// <summary>"rules", or the coordinator as they signed in.</summary>
     public required string Actor { get; set; }
-    /// <summary>approve, hold, reject, edit-translation or takedown.</summary>
+    /// <summary>approve, hold, reject, edit-translation, takedown, choose-recipients, export or erase (<see cref="AuditAction"/>).</summary>
     public required string Action { get; set; }
     public Guid? MessageId { get; set; }
     /// <summary>What was acted on ("es translation: title and body").</summary>
