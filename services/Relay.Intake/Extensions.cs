@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Relay.Intake.Abuse;
 using Relay.Intake.Auth;
 using Relay.Intake.MailIntake;
+using Relay.Intake.PersonalData;
 using Relay.ServiceDefaults;
 
 namespace Relay.Intake;
@@ -57,6 +58,7 @@ public static class Extensions
             o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         builder.Services.AddScoped<Public.PublishedMessages>();
         builder.Services.AddRecipientLinks();
+        builder.Services.AddPersonalData();
         return builder;
     }
 

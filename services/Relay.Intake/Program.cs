@@ -2,6 +2,7 @@ using Relay.Intake;
 using Relay.Intake.Abuse;
 using Relay.Intake.Auth;
 using Relay.Intake.Operations;
+using Relay.Intake.PersonalData;
 using Relay.Intake.Public;
 using Relay.ServiceDefaults;
 
@@ -25,5 +26,6 @@ app.MapPipeline();
 app.MapMessages();
 app.MapReview();
 app.MapGlossary();
+app.MapPersonalData();
 app.MapPublicSite();
 app.Run();

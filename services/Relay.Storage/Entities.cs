@@ -29,6 +29,8 @@ public class Union
     public DateTime? SignInLinkSentAt { get; set; }
     /// <summary>Sign-in links issued at or before this were used or replaced: each link signs in once.</summary>
     public DateTime? SignInLinksSpentUntil { get; set; }
+    /// <summary>When a coordinator erased it: its name and address were replaced, its key revoked; the row stays so that other unions' messages keep their recipient.</summary>
+    public DateTime? ErasedAt { get; set; }
 
     public string PreferredLanguage => Languages.Count > 0 ? Languages[0] : "en";
     public bool IsSuppressed => SuppressedAt is not null;
@@ -96,6 +98,8 @@ public class SolidarityMessage
     public DateTime? SummarySentAt { get; set; }
     /// <summary>While a worker sends the summary (or the rejection notice): no other sends it until then; a worker that died mid-send leaves it due again after.</summary>
     public DateTime? SummaryClaimedUntil { get; set; }
+    /// <summary>When its sender's personal details (the confirmation address; a private person's signature) were removed: the text stays.</summary>
+    public DateTime? AnonymisedAt { get; set; }
 
     public List<MessageRecipient> Recipients { get; set; } = [];
     public List<Translation> Translations { get; set; } = [];
@@ -134,6 +138,8 @@ public class Supporter
     /// <summary>Lower-cased; one supporter per address.</summary>
     public required string Email { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>When their name, organisation and address were replaced (after the retention period, or erased at their request).</summary>
+    public DateTime? AnonymisedAt { get; set; }
 
     public string DisplayName => Organisation is { Length: > 0 } o ? $"{Name} ({o})" : Name;
 }
@@ -155,6 +161,8 @@ public class InboundMail
     public DateTime ReceivedAt { get; set; }
     /// <summary>When the answer to it was sent (a refusal's polite reply); the claim that sends it once.</summary>
     public DateTime? RepliedAt { get; set; }
+    /// <summary>When its sender's address, subject and detail were removed; the key stays, so the mail is still recognised.</summary>
+    public DateTime? AnonymisedAt { get; set; }
 }
 
 public class MessageRecipient
@@ -230,7 +238,7 @@ public class AuditEntry
     public DateTime At { get; set; }
     /// <summary>"rules", or the coordinator as they signed in.</summary>
     public required string Actor { get; set; }
-    /// <summary>approve, hold, reject, edit-translation or takedown.</summary>
+    /// <summary>approve, hold, reject, edit-translation, takedown, choose-recipients, export or erase (<see cref="AuditAction"/>).</summary>
     public required string Action { get; set; }
     public Guid? MessageId { get; set; }
     /// <summary>What was acted on ("es translation: title and body").</summary>
@@ -248,6 +256,10 @@ public static class AuditAction
     public const string Takedown = "takedown";
     /// <summary>A coordinator chose the recipients of a message that came by email naming none.</summary>
     public const string ChooseRecipients = "choose-recipients";
+    /// <summary>A coordinator exported everything Relay holds about a union or a supporter.</summary>
+    public const string Export = "export";
+    /// <summary>A coordinator erased a union's or a supporter's personal data.</summary>
+    public const string Erase = "erase";
 }
 
 public class Bounce

@@ -79,6 +79,8 @@ public class RelayDb(DbContextOptions<RelayDb> options, OutboxSignal? outboxSign
             e.HasIndex(m => new { m.PublishedAt, m.TakenDownAt });
             e.HasIndex(m => m.UpdatedAt);
             e.HasIndex(m => m.Language);
+            // The anonymisation's daily question: old messages not yet anonymised.
+            e.HasIndex(m => new { m.AnonymisedAt, m.ReceivedAt });
             e.HasMany(m => m.Recipients).WithOne().HasForeignKey(r => r.MessageId);
             e.HasMany(m => m.Translations).WithOne().HasForeignKey(t => t.MessageId);
             e.HasMany(m => m.Deliveries).WithOne().HasForeignKey(d => d.MessageId);

@@ -254,6 +254,21 @@ public static class SchemaChanges
             Postgres: """
                 ALTER TABLE messages ADD COLUMN "SummaryClaimedUntil" timestamp with time zone;
                 """),
+        new(10, "personal data: anonymised after a retention period, erased on request",
+            Sqlite: """
+                ALTER TABLE "messages" ADD COLUMN "AnonymisedAt" TEXT NULL;
+                ALTER TABLE "supporters" ADD COLUMN "AnonymisedAt" TEXT NULL;
+                ALTER TABLE "inbound_mails" ADD COLUMN "AnonymisedAt" TEXT NULL;
+                ALTER TABLE "unions" ADD COLUMN "ErasedAt" TEXT NULL;
+                CREATE INDEX "IX_messages_AnonymisedAt_ReceivedAt" ON "messages" ("AnonymisedAt", "ReceivedAt");
+                """,
+            Postgres: """
+                ALTER TABLE messages ADD COLUMN "AnonymisedAt" timestamp with time zone;
+                ALTER TABLE supporters ADD COLUMN "AnonymisedAt" timestamp with time zone;
+                ALTER TABLE inbound_mails ADD COLUMN "AnonymisedAt" timestamp with time zone;
+                ALTER TABLE unions ADD COLUMN "ErasedAt" timestamp with time zone;
+                CREATE INDEX "IX_messages_AnonymisedAt_ReceivedAt" ON messages ("AnonymisedAt", "ReceivedAt");
+                """),
     ];
 
     public static int Latest => All.Count == 0 ? 1 : All.Max(c => c.Version);

@@ -51,7 +51,8 @@ public static class KeysApi
     }
 
     private static async Task<bool> ReplaceHashAsync(RelayDb db, Guid union, string hash, CancellationToken cancellationToken) =>
-        await db.Unions.Where(u => u.Id == union).ExecuteUpdateAsync(s => s.SetProperty(u => u.ApiKeyHash, hash), cancellationToken) == 1;
+        // An erased union is never given a key again.
+        await db.Unions.Where(u => u.Id == union && u.ErasedAt == null).ExecuteUpdateAsync(s => s.SetProperty(u => u.ApiKeyHash, hash), cancellationToken) == 1;
 
     private static async Task<Ok<List<CoordinatorKeyView>>> ListCoordinatorKeysAsync(RelayDb db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await db.CoordinatorKeys.AsNoTracking().OrderBy(k => k.CreatedAt)

@@ -17,7 +17,7 @@ public sealed class MailIntakeRecorder(RelayDb db, MessageSubmission submission)
     {
         if (await db.InboundMails.AsNoTracking().AnyAsync(m => m.Key == letter.Key, cancellationToken))
             return null;
-        var unions = await db.Unions.AsNoTracking().ToListAsync(cancellationToken);
+        var unions = await db.Unions.AsNoTracking().Where(u => u.ErasedAt == null).ToListAsync(cancellationToken);
         var sender = unions.FirstOrDefault(u => u.Email.Equals(letter.From, StringComparison.OrdinalIgnoreCase));
         var decision = MailIntakeDecision.Decide(letter, sender?.Id, MailIntakeDecision.Directory(unions.Select(u => (u.Id, u.Name))));
 

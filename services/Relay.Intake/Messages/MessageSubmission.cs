@@ -168,7 +168,7 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
         if (!validation.IsValid)
             return validation;
         var recipients = request.RecipientIds;
-        var known = await db.Unions.Where(u => recipients.Contains(u.Id)).Select(u => u.Id).ToListAsync(cancellationToken);
+        var known = await db.Unions.Where(u => recipients.Contains(u.Id) && u.ErasedAt == null).Select(u => u.Id).ToListAsync(cancellationToken);
         foreach (var unknown in recipients.Except(known))
             validation.Add("recipients", $"There is no union {unknown} in the directory.");
         return validation;

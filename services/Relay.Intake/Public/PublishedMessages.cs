@@ -119,7 +119,7 @@ public sealed class PublishedMessages(RelayDb db, IOptions<IntakeOptions> option
 
     /// <summary>The unions that published messages were sent to, by name.</summary>
     public async Task<IReadOnlyList<FilterChoice>> RecipientUnionsAsync(CancellationToken cancellationToken) =>
-        (await db.Unions.AsNoTracking().Where(u => db.Recipients.Any(r => r.UnionId == u.Id && Visible.Any(m => m.Id == r.MessageId)))
+        (await db.Unions.AsNoTracking().Where(u => u.ErasedAt == null && db.Recipients.Any(r => r.UnionId == u.Id && Visible.Any(m => m.Id == r.MessageId)))
             .Select(u => new { u.Id, u.Name }).ToListAsync(cancellationToken))
         .Select(u => new FilterChoice(u.Id.ToString(), u.Name)).OrderBy(u => u.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
 

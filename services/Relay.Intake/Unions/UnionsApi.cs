@@ -23,10 +23,10 @@ public sealed record UnionListing(Guid Id, string Name, string Country, IReadOnl
 
 /// <summary>A union as coordinators see it: its address, whether it still receives messages and why not, and whether messages to it are reviewed first.</summary>
 public sealed record UnionDetail(Guid Id, string Name, string Country, IReadOnlyList<string> Languages, string Email,
-    bool ReceivesMessages, DateTime? SuppressedAt, string? SuppressedReason, int BounceCount, DateTime? LastBounceAt, bool ReviewIncoming)
+    bool ReceivesMessages, DateTime? SuppressedAt, string? SuppressedReason, int BounceCount, DateTime? LastBounceAt, bool ReviewIncoming, DateTime? ErasedAt)
 {
     public static UnionDetail From(Union u) =>
-        new(u.Id, u.Name, u.Country, u.Languages, u.Email, !u.IsSuppressed, u.SuppressedAt, u.SuppressedReason, u.BounceCount, u.LastBounceAt, u.ReviewIncoming);
+        new(u.Id, u.Name, u.Country, u.Languages, u.Email, !u.IsSuppressed, u.SuppressedAt, u.SuppressedReason, u.BounceCount, u.LastBounceAt, u.ReviewIncoming, u.ErasedAt);
 }
 
 public static class UnionsApi
@@ -49,7 +49,8 @@ public static class UnionsApi
     /// <summary>A suppressed union receives messages again (its address was fixed, or it opted out by mistake).</summary>
     private static async Task<Results<Ok<UnionDetail>, NotFound>> ReinstateAsync(Guid id, RelayDb db, CancellationToken cancellationToken)
     {
-        if (await db.Unions.FirstOrDefaultAsync(u => u.Id == id, cancellationToken) is not { } union)
+        // An erased union has no address to deliver to: it is never reinstated.
+        if (await db.Unions.FirstOrDefaultAsync(u => u.Id == id && u.ErasedAt == null, cancellationToken) is not { } union)
             return TypedResults.NotFound();
         RecipientPreferences.Resume(union);
         await db.SaveChangesAsync(cancellationToken);
@@ -92,7 +93,7 @@ public static class UnionsApi
 
     private static async Task<Ok<List<UnionListing>>> ListAsync(RelayDb db, CancellationToken cancellationToken)
     {
-        var unions = await db.Unions.AsNoTracking().OrderBy(u => u.Name)
+        var unions = await db.Unions.AsNoTracking().Where(u => u.ErasedAt == null).OrderBy(u => u.Name)
             .Select(u => new UnionListing(u.Id, u.Name, u.Country, u.Languages))
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(unions);

@@ -82,6 +82,67 @@ public class SchemaTests
         }
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_version_9_database_gets_the_personal_data_columns_and_keeps_its_supporters(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider, empty: true);
+        var supporterId = Guid.NewGuid();
+        await using (var db = database.Open())
+        {
+            // The database as the release before version 10 left it.
+            foreach (var statement in V1Script(provider))
+                await db.Database.ExecuteSqlRawAsync(statement);
+            foreach (var change in SchemaChanges.All.Where(c => c.Version <= 9))
+            {
+                await db.Database.ExecuteSqlRawAsync(provider == "postgres" ? change.Postgres : change.Sqlite);
+                // As RelaySchema does after version 7 edits a stored table definition: the connection reads the schema again.
+                if (provider == "sqlite" && change.Sqlite.Contains("writable_schema", StringComparison.Ordinal))
+                {
+                    var version = await db.Database.SqlQueryRaw<long>("SELECT schema_version AS \"Value\" FROM pragma_schema_version").SingleAsync();
+                    // A PRAGMA takes no parameters; the value is a number read from the database itself.
+                    var bump = "PRAGMA schema_version = " + (version + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await db.Database.ExecuteSqlRawAsync(bump);
+                }
+            }
+            await db.Database.ExecuteSqlRawAsync(string.Format("""CREATE TABLE schema_versions ("Version" integer NOT NULL PRIMARY KEY, "Description" text NOT NULL, "AppliedAt" {0} NOT NULL)""",
+                provider == "postgres" ? "timestamp with time zone" : "TEXT"));
+            var now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss");
+            var id = provider == "postgres" ? $"'{supporterId}'" : $"'{supporterId.ToString().ToUpperInvariant()}'";
+            // Literal values written as version 9 stored them (test data, no user input).
+            var insert = string.Join("\n", Enumerable.Range(1, 9).Select(v => $"INSERT INTO schema_versions VALUES ({v}, 'v{v}', '{now}');")) + $"""
+                INSERT INTO supporters ("Id", "Name", "Organisation", "Email", "CreatedAt") VALUES ({id}, 'Ana Pérez', NULL, 'ana@example.org', '{now}');
+                INSERT INTO inbound_mails ("Key", "From", "Subject", "Outcome", "Detail", "MessageId", "ReceivedAt", "RepliedAt") VALUES ('k1', 'ana@example.org', 'Hola', 'refused', NULL, NULL, '{now}', NULL);
+                """;
+            await db.Database.ExecuteSqlRawAsync(insert);
+        }
+
+        await using (var db = database.Open())
+            Assert.Equal(new[] { 10 }, await RelaySchema.EnsureAsync(db));
+
+        await using (var db = database.Open())
+        {
+            var supporter = await db.Supporters.SingleAsync();
+            Assert.Equal("Ana Pérez", supporter.Name);
+            Assert.Null(supporter.AnonymisedAt);
+            supporter.AnonymisedAt = DateTime.UtcNow;
+            Assert.Null((await db.InboundMails.SingleAsync()).AnonymisedAt);
+            var union = await db.AddUnionAsync("Sintracarbón", "es");
+            union.ErasedAt = DateTime.UtcNow;
+            var message = await db.AddMessageAsync(union, [union], MessageStatus.Delivered);
+            message.AnonymisedAt = DateTime.UtcNow;
+            await db.SaveChangesAsync();
+        }
+        await using (var db = database.Open())
+        {
+            Assert.NotNull((await db.Supporters.SingleAsync()).AnonymisedAt);
+            Assert.NotNull((await db.Unions.SingleAsync()).ErasedAt);
+            Assert.Equal(1, await db.Messages.CountAsync(m => m.AnonymisedAt != null && m.ReceivedAt < DateTime.UtcNow));
+            Assert.Empty(await RelaySchema.EnsureAsync(db));
+        }
+    }
+
     private static IEnumerable<string> V1Script(string provider) =>
         File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "schema", $"v1.{provider}.sql"))
             .Split(";\n").Select(s => s.Trim()).Where(s => s.Length > 0 && !s.StartsWith("--", StringComparison.Ordinal));

@@ -91,7 +91,7 @@ public abstract class MessageFormModel(RelayDb db) : PageModel
     {
         // The directory is small (unions, not people): narrowed here rather than in SQL, so the
         // match is the same, case- and accent-insensitive, on SQLite and PostgreSQL.
-        var all = await Db.Unions.AsNoTracking().OrderBy(u => u.Name)
+        var all = await Db.Unions.AsNoTracking().Where(u => u.ErasedAt == null).OrderBy(u => u.Name)
             .Select(u => new UnionListing(u.Id, u.Name, u.Country, u.Languages))
             .ToListAsync(cancellationToken);
         all = all.Where(u => u.Id != Writer).ToList();
