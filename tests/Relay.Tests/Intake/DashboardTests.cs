@@ -31,7 +31,8 @@ public class DashboardTests
             // Waiting for the sender to confirm is not Relay's to move.
             new StatusWait(MessageStatus.AwaitingConfirmation, 1, Now.AddDays(-9), Now.AddDays(-9)),
         };
-        var broker = Broker(Queue("deliver-message", ready: 4, consumers: 2, 4, 6, 4), Queue("deliver-message_error", consumers: 0), Queue(BrokerPolicy.DeadLetterQueue, consumers: 0));
+        var broker = Broker(Queue("deliver-message", ready: 4, consumers: 2, 4, 6, 4), Queue("deliver-message_error", consumers: 0),
+            Queue(BrokerPolicy.DeadLetterQueue, consumers: 0), Queue("aliveness-test", consumers: 0), Queue("publish-message", ready: 0, consumers: 0, 0, 0, 0, 1));
 
         Assert.Empty(StuckVerdict.Decide(Now, Pipeline(waiting, outbox: 2, oldestOutbox: Now.AddSeconds(-5)), broker, Options));
     }
@@ -104,6 +105,8 @@ public class DashboardTests
     [InlineData(new long[] { 5, 5, 5 }, false)]
     [InlineData(new long[] { 1, 3, 2, 4 }, false)]
     [InlineData(new long[] { 1, 9 }, false)]
+    [InlineData(new long[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, false)]
+    [InlineData(new long[] { 0, 0, 0, 0, 0, 2, 3, 5, 8, 9, 12 }, true)]
     [InlineData(new long[0], false)]
     public void A_queue_grows_when_its_depth_only_rose(long[] samples, bool growing) =>
         Assert.Equal(growing, StuckVerdict.IsGrowing(samples));

@@ -95,17 +95,26 @@ public static class StuckVerdict
                 if (queue.Messages > 0)
                     problems.Add(new(queue.Name, $"{Count(queue.Messages, "message")} no consumer of {queue.Name[..^QueueReading.SkippedSuffix.Length]} recognised."));
             }
-            else if (queue.Consumers == 0)
-                problems.Add(new(queue.Name, $"No consumer{(queue.Messages > 0 ? $", {Count(queue.Messages, "message")} waiting" : "")}: is its worker running?"));
+            else if (queue.Consumers == 0 && queue.Messages > 0)
+                // An empty queue without a consumer holds nothing up yet (and the broker's own, such as
+                // aliveness-test, have none); the table of queues shows it.
+                problems.Add(new(queue.Name, $"No consumer, {Count(queue.Messages, "message")} waiting: is its worker running?"));
             else if (IsGrowing(queue.DepthSamples))
                 problems.Add(new(queue.Name, $"Growing: from {queue.DepthSamples[0]} to {queue.DepthSamples[^1]} messages over the last {Duration(options.GrowingOver)}; its consumers do not keep up."));
         }
         return problems;
     }
 
-    /// <summary>Only rose over the samples (at least three), and ends higher than it began.</summary>
-    public static bool IsGrowing(IReadOnlyList<long> samples) =>
-        samples.Count >= 3 && samples[^1] > samples[0] && samples.Zip(samples.Skip(1)).All(p => p.Second >= p.First);
+    /// <summary>
+    /// Never fell over the samples, and rose in at least half of the intervals (two at least): a
+    /// backlog that keeps building, not one message that arrived.
+    /// </summary>
+    public static bool IsGrowing(IReadOnlyList<long> samples)
+    {
+        var steps = samples.Zip(samples.Skip(1)).Select(p => p.Second - p.First).ToList();
+        var rises = steps.Count(s => s > 0);
+        return steps.All(s => s >= 0) && rises >= 2 && rises * 2 >= steps.Count;
+    }
 
     public static string Duration(TimeSpan span) => span switch
     {
