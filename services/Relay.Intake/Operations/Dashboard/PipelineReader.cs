@@ -44,8 +44,10 @@ public sealed class PipelineReader(RelayDb db)
     {
         var since = Throughput.Since(now);
         var times = await db.Messages.AsNoTracking().Where(m => m.UpdatedAt >= since)
+            // The status inside the aggregate, not in its filter: the subquery then looks deliveries up by
+            // MessageId (the unique index's first column), not by status among every email ever sent.
             .Select(m => new MessageTimes(m.ReceivedAt, m.Status == MessageStatus.Delivered
-                ? m.Deliveries.Where(d => d.Status == DeliveryStatus.Sent).Max(d => (DateTime?)d.At)
+                ? m.Deliveries.Max(d => d.Status == DeliveryStatus.Sent ? (DateTime?)d.At : null)
                 : null))
             .ToListAsync(cancellationToken);
         return Throughput.ByHour(now, times);
