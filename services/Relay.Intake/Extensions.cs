@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Relay.Intake.Abuse;
 using Relay.Intake.Auth;
 using Relay.Intake.MailIntake;
+using Relay.Intake.Operations.Dashboard;
 using Relay.Intake.PersonalData;
 using Relay.ServiceDefaults;
 
@@ -51,6 +52,7 @@ public static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SubmissionWriter>());
         builder.Services.AddScoped<MessageConfirmation>();
         builder.Services.AddSingleton<Operations.ErrorQueues>();
+        builder.Services.AddDashboard();
         builder.Services.AddMailIntake();
         // Escape markup, not languages: by default Razor turns every non-ASCII letter into an entity,
         // which bloats Cyrillic or Arabic pages several times over.
