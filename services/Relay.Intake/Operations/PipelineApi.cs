@@ -16,7 +16,10 @@ public static class PipelineApi
     public static void MapPipeline(this WebApplication app) =>
         app.MapGet("/api/pipeline", CountAsync).RequireAuthorization(Policies.Coordinator);
 
-    private static async Task<PipelineCounts> CountAsync(RelayDb db, CancellationToken cancellationToken)
+    private static Task<PipelineCounts> CountAsync(RelayDb db, CancellationToken cancellationToken) => ReadAsync(db, cancellationToken);
+
+    /// <summary>The counts, read once for the API and the coordinators' dashboard alike.</summary>
+    public static async Task<PipelineCounts> ReadAsync(RelayDb db, CancellationToken cancellationToken)
     {
         var messages = await db.Messages.GroupBy(m => m.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         var deliveries = await db.Deliveries.GroupBy(d => d.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);

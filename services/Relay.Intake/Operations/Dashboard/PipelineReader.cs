@@ -24,18 +24,16 @@ public sealed class PipelineReader(RelayDb db)
 
     public async Task<PipelineReadings> ReadAsync(DateTime now, CancellationToken cancellationToken)
     {
-        var messages = await db.Messages.GroupBy(m => m.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
-        var deliveries = await db.Deliveries.GroupBy(d => d.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        var counts = await PipelineApi.ReadAsync(db, cancellationToken);
         var waiting = await db.Messages.Where(m => Waiting.Contains(m.Status)).GroupBy(m => m.Status)
             .Select(g => new StatusWait(g.Key, g.Count(), g.Min(m => m.UpdatedAt), g.Min(m => m.ReceivedAt))).ToListAsync(cancellationToken);
-        var outbox = db.Outbox.Where(o => o.DispatchedAt == null);
         var dayAgo = now.AddDays(-1);
         return new PipelineReadings(
-            messages.ToDictionary(m => m.Key, m => m.Count),
-            deliveries.ToDictionary(d => d.Key, d => d.Count),
+            counts.Messages,
+            counts.Deliveries,
             waiting.OrderBy(w => Array.IndexOf(Waiting, w.Status)).ToList(),
-            await outbox.CountAsync(cancellationToken),
-            await outbox.MinAsync(o => (DateTime?)o.CreatedAt, cancellationToken),
+            counts.OutboxWaiting,
+            counts.OldestOutboxEventAt,
             await db.Deliveries.CountAsync(d => d.Status == DeliveryStatus.Failed && d.At >= dayAgo, cancellationToken));
     }
 
