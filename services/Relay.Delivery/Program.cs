@@ -2,7 +2,7 @@ using MassTransit;
 using Relay.Delivery;
 using Relay.ServiceDefaults;
 
-var builder = Host.CreateApplicationBuilder(RelayHost.Arguments(args));
+var builder = RelayWorker.CreateBuilder(args, defaultPort: 8083);
 builder.AddRelayServiceDefaults(bus =>
 {
     bus.AddConsumer<DeliverMessageConsumer, DeliverMessageConsumerDefinition>();
@@ -14,4 +14,4 @@ builder.AddRelayServiceDefaults(bus =>
     bus.AddConsumer<InboundMailReplyConsumer>();
 });
 builder.Services.AddEmailDelivery();
-builder.Build().Run();
+builder.BuildAndRun();

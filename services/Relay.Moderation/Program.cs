@@ -2,7 +2,7 @@ using MassTransit;
 using Relay.Moderation;
 using Relay.ServiceDefaults;
 
-var builder = Host.CreateApplicationBuilder(RelayHost.Arguments(args));
+var builder = RelayWorker.CreateBuilder(args, defaultPort: 8082);
 builder.AddRelayServiceDefaults(bus => bus.AddConsumer<ScreenMessageConsumer>());
 builder.Services.AddModeration();
-builder.Build().Run();
+builder.BuildAndRun();

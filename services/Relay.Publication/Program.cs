@@ -2,8 +2,8 @@ using MassTransit;
 using Relay.Publication;
 using Relay.ServiceDefaults;
 
-var builder = Host.CreateApplicationBuilder(RelayHost.Arguments(args));
+var builder = RelayWorker.CreateBuilder(args, defaultPort: 8084);
 builder.AddRelayServiceDefaults(bus => bus.AddConsumer<PublishMessageConsumer>());
 builder.Services.AddOptions<PublicationOptions>().BindConfiguration("Publication");
 builder.Services.AddScoped<PublicationStage>();
-builder.Build().Run();
+builder.BuildAndRun();

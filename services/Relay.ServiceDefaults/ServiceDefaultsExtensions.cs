@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Relay.ServiceDefaults.Telemetry;
 using Relay.Storage;
 
 namespace Relay.ServiceDefaults;
@@ -17,11 +18,23 @@ public static class ServiceDefaultsExtensions
     public static IHostApplicationBuilder AddRelayServiceDefaults(
         this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? addConsumers = null)
     {
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+        // Scopes on: a consumer's lines carry the MessageId of what it consumes (MessageIdConsumeFilter).
+        // Logging:Format=json writes one JSON object a line, for a log collector.
+        if (string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        else
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.IncludeScopes = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        builder.AddRelayTelemetry();
         // Embedded defaults (no appsettings files): Relay's own decisions at Information, the
         // frameworks' chatter (every SQL command, every request) only when something is wrong.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
@@ -37,8 +50,9 @@ public static class ServiceDefaultsExtensions
         {
             bus.SetKebabCaseEndpointNameFormatter();
             addConsumers?.Invoke(bus);
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
+                endpoint.UseConsumeFilter(typeof(MessageIdConsumeFilter<>), context);
                 // Transient faults (a locked row, a slow provider) get a few quick retries; what still
                 // fails goes to the endpoint's _error queue, never silently acknowledged. (The outer
                 // filter: its count is the MT-Fault-RetryCount header of what lands in _error.)

@@ -2,7 +2,7 @@ using MassTransit;
 using Relay.ServiceDefaults;
 using Relay.Translation;
 
-var builder = Host.CreateApplicationBuilder(RelayHost.Arguments(args));
+var builder = RelayWorker.CreateBuilder(args, defaultPort: 8081);
 builder.AddRelayServiceDefaults(bus => bus.AddConsumer<TranslateMessageConsumer, TranslateMessageConsumerDefinition>());
 builder.Services.AddTranslation(builder.Configuration);
-builder.Build().Run();
+builder.BuildAndRun();
