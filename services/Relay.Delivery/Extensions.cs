@@ -11,6 +11,7 @@ public static class Extensions
         services.AddOptions<SmtpOptions>().BindConfiguration("Smtp");
         services.AddOptions<MailOptions>().BindConfiguration("Mail");
         services.AddSingleton<SmtpConnectionPool>();
+        services.AddHealthChecks().AddCheck<SmtpHealthCheck>("smtp", tags: ["ready"]);
         services.AddOptions<DeliveryOptions>().BindConfiguration("Delivery")
             .Validate<IOptions<RabbitMqOptions>>((delivery, rabbit) => delivery.BatchSize >= 1 && delivery.BatchSize <= rabbit.Value.PrefetchCount,
                 "Delivery:BatchSize must be at least 1 and at most RabbitMq:PrefetchCount (16 unless set)")

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using Relay.ServiceDefaults.Telemetry;
 
 namespace Relay.Delivery;
 
@@ -46,6 +48,15 @@ public sealed class SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<Sm
         }
         var client = TakeIdle() ?? NewClient();
         var reusable = false;
+        // One span per email, under the consumer's (which names the solidarity message).
+        using var activity = RelayMetrics.Source.StartActivity("smtp send", ActivityKind.Client);
+        if (activity is not null)
+        {
+            activity.SetTag(RelayMetrics.MessageIdTag, activity.Parent?.GetTagItem(RelayMetrics.MessageIdTag));
+            activity.SetTag("server.address", _options.Host);
+            activity.SetTag("server.port", _options.Port);
+        }
+        var outcome = "failed";
         try
         {
             if (!client.IsConnected)
@@ -57,10 +68,13 @@ public sealed class SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<Sm
             }
             var reply = await client.SendAsync(message, timeout.Token);
             reusable = true;
+            outcome = "sent";
             return reply;
         }
-        catch (SmtpCommandException)
+        catch (SmtpCommandException e)
         {
+            outcome = "refused";
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             // The server refused this message; the conversation itself is intact, unless the refusal
             // came before authentication finished (a client that skipped it must not be reused).
             reusable = client.IsConnected && (string.IsNullOrEmpty(_options.Username) || client.IsAuthenticated);
@@ -72,12 +86,30 @@ public sealed class SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<Sm
         }
         finally
         {
+            RelayMetrics.Deliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+            if (outcome == "failed")
+                activity?.SetStatus(ActivityStatusCode.Error);
             if (reusable)
                 _idle.Add((client, DateTime.UtcNow));
             else
                 client.Dispose();
             _slots.Release();
         }
+    }
+
+    /// <summary>
+    /// The readiness probe: a fresh connection (TCP, the greeting, EHLO, STARTTLS when configured,
+    /// the sign-in when a user is set), then QUIT. Not through the pool: its idle connections may
+    /// be older than the server's memory of them, and a probe must not take a sender's slot.
+    /// </summary>
+    /// <exception cref="IOException">The server does not answer or the conversation broke.</exception>
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        using var client = NewClient();
+        await client.ConnectAsync(await OpenSocketAsync(cancellationToken), _options.Host, _options.Port, _options.Security, cancellationToken);
+        if (!string.IsNullOrEmpty(_options.Username))
+            await client.AuthenticateAsync(_options.Username, _options.Password ?? "", cancellationToken);
+        await client.DisconnectAsync(quit: true, cancellationToken);
     }
 
     private SmtpClient NewClient()

@@ -33,6 +33,7 @@ public static class Extensions
             });
         });
         services.AddSingleton<ITranslationProvider, ApertiumTranslator>();
+        services.AddHealthChecks().AddCheck<ApertiumHealthCheck>("apertium", tags: ["ready"]);
         services.AddOptionalProviders(configuration);
         services.AddSingleton<LanguageDetector>();
         services.AddScoped<TranslationCache>();

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using Relay.ServiceDefaults.Telemetry;
 using Relay.Storage;
 
 namespace Relay.Translation;
@@ -45,6 +46,7 @@ public sealed partial class TranslationCache(RelayDb db)
     /// <summary>Adds one request's characters to the provider's count for today (UTC).</summary>
     public async Task CountAsync(string provider, long characters, CancellationToken cancellationToken)
     {
+        RelayMetrics.TranslationCharacters.Add(characters, new KeyValuePair<string, object?>("provider", provider));
         var day = DateOnly.FromDateTime(DateTime.UtcNow);
         await db.Database.ExecuteSqlAsync($"""
             INSERT INTO provider_usage ("Provider", "Day", "Characters", "Requests") VALUES ({provider}, {day}, {characters}, 1)
