@@ -125,6 +125,10 @@ public class RelayProcesses : IAsyncLifetime
         start.Environment["Mail__PublicBaseUrl"] = BaseUrl;
         start.Environment["Links__Secret"] = _linkSecret;
         start.Environment["Outbox__PollInterval"] = "00:00:00.200";
+        // Each worker's health and metrics listener on a port of its own, so that several instances
+        // (and several test runs) can run side by side.
+        if (service != Services[0])
+            start.Environment["Health__Urls"] = $"http://127.0.0.1:{FreePort()}";
         foreach (var (name, value) in Settings(service))
             start.Environment[name] = value;
 
