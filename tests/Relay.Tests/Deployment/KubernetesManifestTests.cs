@@ -161,13 +161,28 @@ public class KubernetesManifestTests
             Assert.Equal(Text(port["name"]), Text(intake[probe]?["httpGet"]?["port"]));
         }
 
-        // The workers serve no HTTP: ready when the broker and the database accept a connection.
+        // Every service: Prometheus scrapes /metrics on its http port.
+        foreach (var name in RelayServices)
+        {
+            var template = manifests.Single("Deployment", name)["spec"]!["template"]!;
+            Assert.Equal("true", Text(template["metadata"]?["annotations"]?["prometheus.io/scrape"]));
+            Assert.Equal("/metrics", Text(template["metadata"]?["annotations"]?["prometheus.io/path"]));
+            var container = template["spec"]!["containers"]![0]!;
+            Assert.Contains(container["ports"]!.AsArray(), p => Text(p!["containerPort"]) == Text(template["metadata"]?["annotations"]?["prometheus.io/port"]));
+        }
+
+        // The workers serve /health/live, /health/ready and /metrics on Health__Urls, their http port.
         foreach (var worker in Workers.Keys)
         {
             var container = manifests.Single("Deployment", worker)["spec"]!["template"]!["spec"]!["containers"]![0]!;
-            var command = string.Join(" ", container["readinessProbe"]!["exec"]!["command"]!.AsArray().Select(Text));
-            Assert.Contains("/dev/tcp/$RabbitMq__Host/$RabbitMq__Port", command);
-            Assert.Contains($"/dev/tcp/{Text(manifests.Single("Cluster", "relay-db")["metadata"]!["name"])}-rw/5432", command);
+            var workerPort = Assert.Single(container["ports"]!.AsArray())!;
+            Assert.Equal("http://0.0.0.0:" + Text(workerPort["containerPort"]),
+                Text(container["env"]!.AsArray().Single(e => Text(e!["name"]) == "Health__Urls")!["value"]));
+            foreach (var (probe, path) in new[] { ("livenessProbe", "/health/live"), ("readinessProbe", "/health/ready") })
+            {
+                Assert.Equal(path, Text(container[probe]?["httpGet"]?["path"]));
+                Assert.Equal(Text(workerPort["name"]), Text(container[probe]?["httpGet"]?["port"]));
+            }
         }
     }
 
