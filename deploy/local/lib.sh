@@ -299,6 +299,9 @@ crash_service() { # name
 # --- Relay's own services ---------------------------------------------------------------------
 
 RELAY_SERVICES=(intake translation moderation delivery publication)
+# Each worker's /health/live, /health/ready and /metrics (Health__Urls); intake serves them on RELAY_URL.
+declare -A RELAY_HEALTH_PORTS=([translation]=${TRANSLATION_HEALTH_PORT:-8081} [moderation]=${MODERATION_HEALTH_PORT:-8082}
+  [delivery]=${DELIVERY_HEALTH_PORT:-8083} [publication]=${PUBLICATION_HEALTH_PORT:-8084})
 RELAY_URL=${RELAY_URL:-http://127.0.0.1:8080}
 
 relay_dll() { # service → path of its built dll
@@ -339,8 +342,8 @@ start_relay() {
   (cd "$ROOT" && start_bg intake env "${env[@]}" "${intake_env[@]}" dotnet "$(relay_dll intake)" --urls "$RELAY_URL")
   wait_for "Relay intake ($RELAY_URL/health/ready)" 120 curl -fsS "$RELAY_URL/health/ready"
   for service in "${RELAY_SERVICES[@]:1}"; do
-    log "starting Relay $service worker"
-    (cd "$ROOT" && start_bg "$service" env "${env[@]}" dotnet "$(relay_dll "$service")")
+    log "starting Relay $service worker (health and metrics on http://127.0.0.1:${RELAY_HEALTH_PORTS[$service]}/)"
+    (cd "$ROOT" && start_bg "$service" env "${env[@]}" "Health__Urls=http://127.0.0.1:${RELAY_HEALTH_PORTS[$service]}" dotnet "$(relay_dll "$service")")
   done
   # An event published before its consumer's queue exists has nowhere to go: ready means every
   # worker has bound its queue and consumes from it.

@@ -30,6 +30,7 @@ Relay is running.
   Intake mailbox (IMAP) 127.0.0.1:$IMAP_PORT   (user $INTAKE_IMAP_USER, password INTAKE_IMAP_PASSWORD in .relay/secrets.env)
   RabbitMQ management   http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/   (user relay, password in .relay/secrets.env)
   Coordinator key       $STATE/coordinator.key
+  Health and metrics    $RELAY_URL/health/ready and /metrics; workers on 127.0.0.1: translation ${RELAY_HEALTH_PORTS[translation]}, moderation ${RELAY_HEALTH_PORTS[moderation]}, delivery ${RELAY_HEALTH_PORTS[delivery]}, publication ${RELAY_HEALTH_PORTS[publication]}
   Logs                  $LOGS/
 Stop everything with deploy/local/down.sh
 INFO
