@@ -18,12 +18,6 @@ public static class RelayMetrics
     public static readonly ActivitySource Source = new(SourceName);
     private static readonly Meter Meter = new(MeterName);
 
-    /// <summary>relay_messages_total{stage,status}: a stage finished with a message in this status.</summary>
-    public static readonly Counter<long> Messages = Meter.CreateCounter<long>("relay.messages", "{message}",
-        "Messages that left a stage, by stage and the status they left it in.");
-    /// <summary>relay_stage_duration_seconds{stage}: from the message's previous stored timestamp to this stage's end.</summary>
-    public static readonly Histogram<double> StageDuration = Meter.CreateHistogram<double>("relay.stage.duration", "s",
-        "Time from the previous stage's stored timestamp to the end of this stage.");
     /// <summary>relay_deliveries_total{outcome}: one SMTP send, by its outcome.</summary>
     public static readonly Counter<long> Deliveries = Meter.CreateCounter<long>("relay.deliveries", "{email}",
         "Emails handed to the SMTP server, by outcome (sent, refused, failed).");
@@ -34,10 +28,4 @@ public static class RelayMetrics
     /// <summary>Queue depth, read from the broker's management API by <see cref="QueueDepthReader"/> (cached).</summary>
     internal static void ObserveQueueDepth(Func<IEnumerable<Measurement<long>>> read) =>
         Meter.CreateObservableGauge("relay.queue.depth", read, "{message}", "Messages ready in each of Relay's queues.");
-
-    public static void MessageLeft(string stage, string status) =>
-        Messages.Add(1, new("stage", stage), new("status", status));
-
-    public static void StageTook(string stage, DateTimeOffset since) =>
-        StageDuration.Record(Math.Max(0, (DateTimeOffset.UtcNow - since).TotalSeconds), new KeyValuePair<string, object?>("stage", stage));
 }
