@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Relay.Intake.Abuse;
 using Relay.Intake.Auth;
 using Relay.Intake.MailIntake;
+using Relay.Intake.Operations;
 using Relay.Intake.Operations.Dashboard;
 using Relay.Intake.PersonalData;
 using Relay.ServiceDefaults;
@@ -13,9 +14,7 @@ public static class Extensions
 {
     public static WebApplicationBuilder AddIntake(this WebApplicationBuilder builder)
     {
-        // The local run listens on loopback:8080 unless told otherwise (--urls or ASPNETCORE_URLS).
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-            builder.WebHost.UseUrls("http://127.0.0.1:8080");
+        builder.WebHost.UseUrls(HealthEndpoints.ListenAddresses(builder.Configuration));
 
         builder.Services.AddOptions<IntakeOptions>().BindConfiguration("Intake");
         builder.Services.AddProblemDetails();
@@ -53,6 +52,7 @@ public static class Extensions
         builder.Services.AddScoped<MessageConfirmation>();
         builder.Services.AddSingleton<Operations.ErrorQueues>();
         builder.Services.AddDashboard();
+        builder.Services.AddPipelineGauges();
         builder.Services.AddMailIntake();
         // Escape markup, not languages: by default Razor turns every non-ASCII letter into an entity,
         // which bloats Cyrillic or Arabic pages several times over.

@@ -18,7 +18,7 @@ public static class ServiceDefaultsExtensions
     public static IHostApplicationBuilder AddRelayServiceDefaults(
         this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? addConsumers = null)
     {
-        // Scopes on: a consumer's lines carry the MessageId of what it consumes (MessageIdConsumeFilter).
+        // Scopes on: a consumer's lines carry the MessageId of what it consumes (ConsumeTelemetryFilter).
         // Logging:Format=json writes one JSON object a line, for a log collector.
         if (string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
             builder.Logging.AddJsonConsole(o =>
@@ -52,7 +52,7 @@ public static class ServiceDefaultsExtensions
             addConsumers?.Invoke(bus);
             bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
-                endpoint.UseConsumeFilter(typeof(MessageIdConsumeFilter<>), context);
+                endpoint.UseConsumeFilter(typeof(ConsumeTelemetryFilter<>), context);
                 // Transient faults (a locked row, a slow provider) get a few quick retries; what still
                 // fails goes to the endpoint's _error queue, never silently acknowledged. (The outer
                 // filter: its count is the MT-Fault-RetryCount header of what lands in _error.)

@@ -27,6 +27,14 @@ public class RelayProcesses : IAsyncLifetime
     private readonly HttpClient _management;
 
     public string BaseUrl { get; } = $"http://127.0.0.1:{FreePort()}";
+    private readonly Dictionary<string, string> _healthUrls = [];
+
+    /// <summary>The health and metrics address (Health__Urls) of a service's latest instance.</summary>
+    public string HealthUrl(string service)
+    {
+        lock (_healthUrls)
+            return _healthUrls[service];
+    }
     /// <summary>The folder with this run's database, coordinator key and one log per process.</summary>
     public string Folder => _folder;
     public string VirtualHost => _virtualHost;
@@ -125,10 +133,12 @@ public class RelayProcesses : IAsyncLifetime
         start.Environment["Mail__PublicBaseUrl"] = BaseUrl;
         start.Environment["Links__Secret"] = _linkSecret;
         start.Environment["Outbox__PollInterval"] = "00:00:00.200";
-        // Each worker's health and metrics listener on a port of its own, so that several instances
-        // (and several test runs) can run side by side.
-        if (service != Services[0])
-            start.Environment["Health__Urls"] = $"http://127.0.0.1:{FreePort()}";
+        // Each process's health and metrics listener on a port of its own, so that several instances
+        // (and several test runs) can run side by side; the intake serves /metrics only there.
+        var health = $"http://127.0.0.1:{FreePort()}";
+        start.Environment["Health__Urls"] = health;
+        lock (_healthUrls)
+            _healthUrls[service] = health;
         foreach (var (name, value) in Settings(service))
             start.Environment[name] = value;
 

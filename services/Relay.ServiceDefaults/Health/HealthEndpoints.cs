@@ -8,11 +8,19 @@ namespace Relay.ServiceDefaults.Health;
 
 public static class HealthEndpoints
 {
+    /// <summary>A worker's whole HTTP surface: its health checks and /metrics.</summary>
+    public static RouteGroupBuilder MapRelayHealth(this IEndpointRouteBuilder endpoints)
+    {
+        var app = endpoints.MapRelayHealthChecks();
+        app.MapPrometheusScrapingEndpoint();
+        return app;
+    }
+
     /// <summary>
     /// /health/live: the process answers. /health/ready: every check tagged "ready" (the database,
-    /// the broker and whatever else this service depends on) answers. /metrics: Prometheus.
+    /// the broker and whatever else this service depends on) answers.
     /// </summary>
-    public static RouteGroupBuilder MapRelayHealth(this IEndpointRouteBuilder endpoints)
+    public static RouteGroupBuilder MapRelayHealthChecks(this IEndpointRouteBuilder endpoints)
     {
         var app = endpoints.MapGroup("");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
@@ -27,7 +35,6 @@ public static class HealthEndpoints
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
         });
-        app.MapPrometheusScrapingEndpoint();
         return app;
     }
 }

@@ -150,7 +150,12 @@ public class KubernetesManifestTests
 
         // Intake's probes are its health endpoints, on the port it listens on (ASPNETCORE_URLS).
         var intake = manifests.Single("Deployment", "relay-intake")["spec"]!["template"]!["spec"]!["containers"]![0]!;
-        var port = Assert.Single(intake["ports"]!.AsArray())!;
+        var port = Assert.Single(intake["ports"]!.AsArray(), p => Text(p!["name"]) == "http")!;
+        // /metrics on a port of its own, never the public one the Ingress routes to.
+        var metricsPort = Assert.Single(intake["ports"]!.AsArray(), p => Text(p!["name"]) == "metrics")!;
+        Assert.Equal("http://0.0.0.0:" + Text(metricsPort["containerPort"]),
+            Text(intake["env"]!.AsArray().Single(e => Text(e!["name"]) == "Health__Urls")!["value"]));
+        Assert.Equal(Text(metricsPort["containerPort"]), Text(manifests.Single("Deployment", "relay-intake")["spec"]!["template"]!["metadata"]?["annotations"]?["prometheus.io/port"]));
         Assert.Equal("8080", Text(port["containerPort"]));
         Assert.Equal("http://0.0.0.0:8080", Text(intake["env"]!.AsArray().Single(e => Text(e!["name"]) == "ASPNETCORE_URLS")!["value"]));
         // Behind the Ingress, the per-address rate limits count the client's address, not the controller's.

@@ -65,7 +65,7 @@ public class TracingTests
         await using var worker = await WorkerHarness.StartAsync(database, bus =>
         {
             bus.AddConsumer<LoggingConsumer>();
-            bus.AddConfigureEndpointsCallback((context, _, endpoint) => endpoint.UseConsumeFilter(typeof(MessageIdConsumeFilter<>), context));
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) => endpoint.UseConsumeFilter(typeof(ConsumeTelemetryFilter<>), context));
         }, (services, _) => services.AddSingleton<ILoggerProvider>(new ScopeCapture(lines)));
         var messageId = Guid.NewGuid();
 
