@@ -7,7 +7,8 @@ namespace Relay.ServiceDefaults;
 
 /// <summary>
 /// What the broker does with a message no consumer gets through: every queue of the virtual host
-/// (but the dead-letter queue itself) is under a policy that dead-letters a message to
+/// that a worker consumes (not the dead-letter queue, nor MassTransit's <c>_error</c> and
+/// <c>_skipped</c> queues) is under a policy that dead-letters a message to
 /// <see cref="DeadLetterQueue"/> once it was delivered <see cref="RabbitMqOptions.DeliveryLimit"/>
 /// times without being acknowledged (a message that kills its worker every time), so nothing loops
 /// forever and nothing is dropped. A policy, not queue arguments: it applies to queues that already
@@ -58,12 +59,19 @@ public sealed class BrokerPolicy(IOptions<RabbitMqOptions> options, IHttpClientF
             definition["delivery-limit"] = broker.DeliveryLimit;
         await SendAsync(client.PutAsJsonAsync($"api/policies/{vhost}/{PolicyName}", new Dictionary<string, object>
         {
-            ["pattern"] = $"^(?!{System.Text.RegularExpressions.Regex.Escape(DeadLetterQueue)}$)",
+            ["pattern"] = Pattern,
             ["definition"] = definition,
             ["priority"] = 0,
             ["apply-to"] = "queues",
         }, cancellationToken));
     }
+
+    /// <summary>
+    /// The queues under the delivery limit. Not the ones a person reads: a coordinator's look into an
+    /// <c>_error</c> queue gets its messages and puts them back, which a quorum queue counts as a
+    /// delivery, so under the limit the eleventh look would dead-letter what was only being read.
+    /// </summary>
+    public static readonly string Pattern = $"^(?!{System.Text.RegularExpressions.Regex.Escape(DeadLetterQueue)}$)(?!.*_(error|skipped)$)";
 
     private static async Task SendAsync(Task<HttpResponseMessage> request)
     {

@@ -86,4 +86,48 @@ public class BrokerPolicyTests : IAsyncLifetime
         Assert.False(back.BasicProperties.Headers?.ContainsKey("x-death") ?? false);
         Assert.Equal(0u, (await channel.QueueDeclarePassiveAsync(BrokerPolicy.DeadLetterQueue)).MessageCount);
     }
+
+    [Fact]
+    public async Task A_message_in_an_error_queue_can_be_looked_at_more_often_than_the_limit_without_being_dead_lettered()
+    {
+        var policy = new BrokerPolicy(Microsoft.Extensions.Options.Options.Create(Options), _services.GetRequiredService<IHttpClientFactory>(), NullLogger<BrokerPolicy>.Instance);
+        await policy.ApplyAsync(CancellationToken.None);
+        var factory = LocalServices.RabbitMq;
+        factory.VirtualHost = _vhost;
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var quorum = new Dictionary<string, object?> { ["x-queue-type"] = "quorum" };
+        await channel.QueueDeclareAsync("translate-message_error", durable: true, exclusive: false, autoDelete: false, arguments: quorum);
+        await channel.QueueDeclareAsync("translate-message", durable: true, exclusive: false, autoDelete: false, arguments: quorum);
+        await channel.BasicPublishAsync("", "translate-message_error", mandatory: true, new BasicProperties { Persistent = true, MessageId = "faulted-1" }, "{}"u8.ToArray());
+        await Task.Delay(1000);
+
+        // The policy is on the worker's queue, not on its error queue (the broker reports it with the queue's next statistics).
+        string? Policy(System.Text.Json.JsonElement queues, string name) =>
+            queues.EnumerateArray().Single(q => q.GetProperty("name").GetString() == name).TryGetProperty("policy", out var p)
+                && p.ValueKind == System.Text.Json.JsonValueKind.String ? p.GetString() : null;
+        var queues = await _management.GetFromJsonAsync<System.Text.Json.JsonElement>($"api/queues/{_vhost}");
+        for (var i = 0; i < 50 && Policy(queues, "translate-message") is null; i++)
+        {
+            await Task.Delay(200);
+            queues = await _management.GetFromJsonAsync<System.Text.Json.JsonElement>($"api/queues/{_vhost}");
+        }
+        Assert.Equal(BrokerPolicy.PolicyName, Policy(queues, "translate-message"));
+        Assert.Null(Policy(queues, "translate-message_error"));
+
+        // Ten looks, as a coordinator's dashboard peeks (get, then put back), with a limit of 3.
+        for (var look = 0; look < 10; look++)
+        {
+            var got = await channel.BasicGetAsync("translate-message_error", autoAck: false);
+            Assert.NotNull(got);
+            Assert.Equal("faulted-1", got.BasicProperties.MessageId);
+            await channel.BasicNackAsync(got.DeliveryTag, multiple: false, requeue: true);
+        }
+        // Still there on the eleventh look; nothing was dead-lettered.
+        BasicGetResult? still = null;
+        for (var i = 0; i < 20 && (still = await channel.BasicGetAsync("translate-message_error", autoAck: true)) is null; i++)
+            await Task.Delay(100);
+        Assert.Equal("faulted-1", still?.BasicProperties.MessageId);
+        Assert.Equal(0u, (await channel.QueueDeclarePassiveAsync(BrokerPolicy.DeadLetterQueue)).MessageCount);
+    }
 }

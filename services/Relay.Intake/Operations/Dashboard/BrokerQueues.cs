@@ -36,8 +36,9 @@ public sealed class BrokerQueues(IOptions<RabbitMqOptions> broker, IOptions<Dash
 
     /// <summary>
     /// The first messages of an error queue, read and put back (ackmode reject_requeue_true), so a
-    /// peek takes nothing away. Each look counts as a delivery of a quorum queue's messages, which is
-    /// why the page peeks only when asked.
+    /// peek takes nothing away. Each look counts as a delivery of a quorum queue's messages; the error
+    /// queues are outside the broker's delivery limit (<see cref="ServiceDefaults.BrokerPolicy.Pattern"/>),
+    /// so looking never dead-letters them. The page still peeks only when asked.
     /// </summary>
     public async Task<Peek> PeekAsync(string queue, CancellationToken cancellationToken)
     {

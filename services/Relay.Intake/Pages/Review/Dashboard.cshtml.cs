@@ -14,7 +14,7 @@ namespace Relay.Intake.Pages.Review;
 /// the last day's throughput and latency, the broker's queues, failing deliveries, and the error
 /// queues with a peek at their messages and a replay.
 /// </summary>
-public class DashboardModel(PipelineReader reader, BrokerQueues broker, ErrorQueues errors, IOptions<DashboardOptions> options, IOptions<RabbitMqOptions> rabbit) : PageModel
+public class DashboardModel(PipelineReader reader, BrokerQueues broker, ErrorQueues errors, IOptions<DashboardOptions> options) : PageModel
 {
     public DateTime Now { get; private set; }
     public PipelineReadings Pipeline { get; private set; } = null!;
@@ -61,7 +61,6 @@ public class DashboardModel(PipelineReader reader, BrokerQueues broker, ErrorQue
         errorQueue.Name == BrokerPolicy.DeadLetterQueue ? errorQueue.Name : errorQueue.Name[..^ErrorQueues.Suffix.Length];
 
     public DashboardOptions Options => options.Value;
-    public int DeliveryLimit => rabbit.Value.DeliveryLimit;
 
     private async Task<IActionResult> RefusedAsync(int status, string error, CancellationToken cancellationToken)
     {
