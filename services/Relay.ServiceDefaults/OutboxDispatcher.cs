@@ -134,7 +134,7 @@ public sealed class OutboxDispatcher(
         try
         {
             var (message, type) = OutboxEvents.Read(row);
-            using var trace = Telemetry.OutboxTracing.StartPublish(row);
+            using var trace = Telemetry.OutboxTracing.StartPublish(row, message);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.PublishTimeout);
             var mandatory = type.IsDefined(typeof(MustBeRoutedAttribute), inherit: false);

@@ -177,9 +177,12 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
     private static SolidarityMessage NewMessage(SubmitMessageRequest request, string? idempotencyKey, string channel)
     {
         var now = DateTime.UtcNow;
+        var id = Guid.NewGuid();
+        // The request's span names the message it created, as every later span of its trace does.
+        System.Diagnostics.Activity.Current?.SetTag(Relay.ServiceDefaults.Telemetry.RelayMetrics.MessageIdTag, id);
         return new SolidarityMessage
         {
-            Id = Guid.NewGuid(),
+            Id = id,
             Title = request.Title!.Trim(),
             Body = request.Body!.Replace("\r\n", "\n").Trim(),
             Language = request.Language is null ? null : LanguageTags.Normalize(request.Language),

@@ -45,7 +45,8 @@ public class TracingTests
         Assert.True(await worker.Bus.Published.Any<MessageApproved>(m => m.Context.Message.MessageId == messageId));
         var send = spans.Where(s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Producer && s.TraceId == traceId).ToList();
         Assert.NotEmpty(send);
-        Assert.Contains(spans, s => s.OperationName == "outbox publish" && s.TraceId == traceId);
+        var publish = Assert.Single(spans, s => s.OperationName == "outbox publish" && s.TraceId == traceId);
+        Assert.Equal(messageId, publish.GetTagItem(RelayMetrics.MessageIdTag));
     }
 
     [Fact]
