@@ -26,19 +26,13 @@ public class BrokerOutageTests(BrokerBehindGate relay) : IClassFixture<BrokerBeh
     [Fact]
     public async Task A_message_accepted_while_the_broker_is_unreachable_goes_through_when_it_returns()
     {
-        var sender = await relay.Api.CreateUnionAsync(relay.CoordinatorKey, "Miners' Coordination", "en");
-        var recipient = await relay.Api.CreateUnionAsync(relay.CoordinatorKey, "Sintracarbón", "es");
-        var key = sender.GetProperty("apiKey").GetString()!;
+        var (key, recipient) = await relay.Api.SenderAndRecipientAsync(relay.CoordinatorKey);
 
         relay.Gate.Cut();
         await relay.WaitAsync("intake to notice the broker is gone",
             async () => (await relay.Http.GetAsync($"{relay.BaseUrl}/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable);
 
-        var id = await relay.Api.SubmitAsync(key, new
-        {
-            recipients = new[] { recipient.GetProperty("id").GetGuid() }, title = "Solidarity",
-            body = "Dear colleagues, you have our fullest solidarity in your strike.", language = "en",
-        });
+        var id = await relay.Api.SubmitLetterAsync(key, recipient);
         // Longer than the 2 s a failed publish releases its row for: every dispatcher retries it and fails.
         await Task.Delay(TimeSpan.FromSeconds(5));
         Assert.Equal("received", (await relay.Api.StatusAsync(id, key)).GetProperty("status").GetString());

@@ -9,14 +9,8 @@ public class MetricsTests(RelayProcesses relay) : IClassFixture<RelayProcesses>
     [Fact]
     public async Task A_delivered_letter_is_counted_by_every_stage_and_by_the_intakes_gauges_and_the_public_address_serves_no_metrics()
     {
-        var sender = await relay.Api.CreateUnionAsync(relay.CoordinatorKey, "Miners' Coordination", "en");
-        var recipient = await relay.Api.CreateUnionAsync(relay.CoordinatorKey, "Sintracarbón", "es");
-        var key = sender.GetProperty("apiKey").GetString()!;
-        var id = await relay.Api.SubmitAsync(key, new
-        {
-            recipients = new[] { recipient.GetProperty("id").GetGuid() }, title = "Solidarity",
-            body = "Dear colleagues, you have our fullest solidarity in your strike.", language = "en",
-        });
+        var (key, recipient) = await relay.Api.SenderAndRecipientAsync(relay.CoordinatorKey);
+        var id = await relay.Api.SubmitLetterAsync(key, recipient);
         await relay.WaitAsync("the message to be delivered",
             async () => (await relay.Api.StatusAsync(id, key)).GetProperty("status").GetString() == "delivered", seconds: 120);
 

@@ -11,14 +11,8 @@ public class OutboxRoutingTests(IntakeOnly relay) : IClassFixture<IntakeOnly>
     [Fact]
     public async Task A_message_accepted_before_any_worker_ran_is_kept_and_goes_through_once_they_start()
     {
-        var sender = await relay.Api.CreateUnionAsync(relay.CoordinatorKey, "Miners' Coordination", "en");
-        var recipient = await relay.Api.CreateUnionAsync(relay.CoordinatorKey, "Sintracarbón", "es");
-        var key = sender.GetProperty("apiKey").GetString()!;
-        var id = await relay.Api.SubmitAsync(key, new
-        {
-            recipients = new[] { recipient.GetProperty("id").GetGuid() }, title = "Solidarity",
-            body = "Dear colleagues, you have our fullest solidarity in your strike.", language = "en",
-        });
+        var (key, recipient) = await relay.Api.SenderAndRecipientAsync(relay.CoordinatorKey);
+        var id = await relay.Api.SubmitLetterAsync(key, recipient);
 
         // No queue is bound to MessageSubmitted yet: the broker returns the event, the outbox keeps it.
         await Task.Delay(TimeSpan.FromSeconds(3));

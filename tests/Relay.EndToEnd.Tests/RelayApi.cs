@@ -29,5 +29,20 @@ public sealed class RelayApi(HttpClient http, string baseUrl)
     public async Task<Guid> SubmitAsync(string unionKey, object message) =>
         (await SendAsync(HttpMethod.Post, "/api/messages", unionKey, message, HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
 
+    /// <summary>An English-writing sender and a Spanish-reading recipient: the sender's key and the recipient's id.</summary>
+    public async Task<(string SenderKey, Guid RecipientId)> SenderAndRecipientAsync(string coordinatorKey)
+    {
+        var sender = await CreateUnionAsync(coordinatorKey, "Miners' Coordination", "en");
+        var recipient = await CreateUnionAsync(coordinatorKey, "Sintracarbón", "es");
+        return (sender.GetProperty("apiKey").GetString()!, recipient.GetProperty("id").GetGuid());
+    }
+
+    /// <summary>A short letter of solidarity from the sender to one recipient; its id.</summary>
+    public Task<Guid> SubmitLetterAsync(string senderKey, Guid recipientId) => SubmitAsync(senderKey, new
+    {
+        recipients = new[] { recipientId }, title = "Solidarity",
+        body = "Dear colleagues, you have our fullest solidarity in your strike.", language = "en",
+    });
+
     public Task<JsonElement> StatusAsync(Guid id, string key) => SendAsync(HttpMethod.Get, $"/api/messages/{id}", key);
 }
