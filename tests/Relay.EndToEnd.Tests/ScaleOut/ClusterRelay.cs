@@ -16,7 +16,7 @@ public sealed class ClusterRelay(string postgres, int smtpPort) : RelayProcesses
         // Used at start only (the delivery-limit policy): node 1 is up then.
         ("RabbitMq__ManagementUrl", RabbitCluster.ManagementUrl(1)),
         ("Storage__Provider", "postgres"),
-        ("Storage__ConnectionString", postgres),
+        ("Storage__ConnectionString", $"{postgres};Maximum Pool Size={PoolSize(service)}"),
         ("Smtp__Host", "127.0.0.1"),
         ("Smtp__Port", smtpPort.ToString(CultureInfo.InvariantCulture)),
         ("RateLimits__Enabled", "false"),
@@ -24,6 +24,14 @@ public sealed class ClusterRelay(string postgres, int smtpPort) : RelayProcesses
         ("Delivery__PerDomainPerMinute", "100000"),
         ("Translation__RetryAwaitingEvery", "00:00:03"),
     ];
+
+    /// <summary>
+    /// Each process's most PostgreSQL connections. Nine processes share one server (max_connections
+    /// 100, and other work uses it too): Npgsql's default of 100 a process ran it out of connections
+    /// ("53300 too many clients") in the first run. The intake needs the most: eight clients at once
+    /// held six connections for the pool's whole 15-second timeout.
+    /// </summary>
+    public static int PoolSize(string service) => service == "Relay.Intake" ? 30 : 6;
 
     public override async Task InitializeAsync()
     {
