@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Relay.EndToEnd.Tests.Faults;
@@ -37,8 +39,32 @@ public sealed class RabbitCluster : IDisposable
                 "RELAY_STATE must name the state folder whose secrets.env holds that password (test.sh's own, or up.sh's)");
     }
 
-    /// <summary>A clean stop of one node (rabbitmqctl shutdown), as an operator or a rolling upgrade stops it.</summary>
-    public Task StopNodeAsync(int node) => ServiceControl.RunAsync($"stop_rabbitmq_cluster_node {node}");
+    /// <summary>
+    /// A clean stop of one node (SIGTERM: the node's graceful shutdown), as an operator or a rolling
+    /// upgrade stops it. Returns when the node's AMQP port stopped accepting connections (the moment
+    /// its clients lost it, polled every 20 ms) and when the stop was asked, on the Stopwatch clock.
+    /// </summary>
+    public async Task<(long Asked, long Closed)> StopNodeAsync(int node)
+    {
+        var asked = Stopwatch.GetTimestamp();
+        var stopping = ServiceControl.RunAsync($"stop_rabbitmq_cluster_node {node}");
+        long? closed = null;
+        while (closed is null)
+        {
+            using var probe = new TcpClient();
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await probe.ConnectAsync("127.0.0.1", AmqpPorts[node - 1], timeout.Token);
+                if (stopping.IsCompleted)
+                    throw new InvalidOperationException($"{NodeName(node)} still accepts connections after its stop");
+                await Task.Delay(20);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException) { closed = Stopwatch.GetTimestamp(); }
+        }
+        await stopping;
+        return (asked, closed.Value);
+    }
 
     public Task StopAsync() => ServiceControl.RunAsync("stop_rabbitmq_cluster");
 

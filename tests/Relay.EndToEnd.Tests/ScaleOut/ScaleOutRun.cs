@@ -65,6 +65,7 @@ public sealed class ScaleOutRun(Action<string> log)
             var accepted = new ConcurrentDictionary<int, Guid>();
             var answers = new ConcurrentDictionary<int, int>();
             var retried = 0;
+            var lastAccepted = 0L;
             var firstPost = Now;
             Note($"submitting {Messages} letters");
             var submitting = Parallel.ForEachAsync(Enumerable.Range(0, Messages), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
@@ -83,6 +84,7 @@ public sealed class ScaleOutRun(Action<string> log)
                         if (response.StatusCode == HttpStatusCode.Accepted)
                         {
                             accepted[i] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+                            Interlocked.Exchange(ref lastAccepted, Stopwatch.GetTimestamp());
                             return;
                         }
                         if ((int)response.StatusCode < 500 && response.StatusCode != HttpStatusCode.TooManyRequests)
@@ -107,17 +109,20 @@ public sealed class ScaleOutRun(Action<string> log)
             var leaders = await cluster.LeadersAsync(relay.VirtualHost, PipelineQueues);
             var victim = leaders.Values.GroupBy(n => n).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key == leaders["deliver-message"]).First().Key;
             var victimNumber = RabbitCluster.NodeNumber(victim);
-            var lettersAtStop = Letters();
+            Note($"{Letters()} letters at the sink, {accepted.Count} accepted; stopping {victim}, which leads {string.Join(", ", leaders.Where(l => l.Value == victim).Select(l => l.Key))}");
+            var (asked, closed) = await cluster.StopNodeAsync(victimNumber);
+            // The moment that counts is when the node stopped taking connections: its clients lost it then.
+            var stopAt = Seconds(closed);
+            var lettersAtStop = sink.Emails.Count(e => e.Letter is not null && Seconds(e.AcceptedAt) <= stopAt);
             var submittedAtStop = accepted.Count;
-            var stopAt = Now;
-            Note($"{lettersAtStop} letters at the sink, {submittedAtStop} accepted; stopping {victim}, which leads {string.Join(", ", leaders.Where(l => l.Value == victim).Select(l => l.Key))}");
-            await cluster.StopNodeAsync(victimNumber);
-            var stopTook = Now - stopAt;
-            Note($"{victim} stopped (rabbitmqctl shutdown took {stopTook:0.0} s)");
+            var stopTook = Now - Seconds(asked);
+            Note($"{victim} closed its AMQP port {stopAt - Seconds(asked):0.00} s after SIGTERM, with {lettersAtStop} letters at the sink; stopped after {stopTook:0.0} s");
+            if (lettersAtStop >= Messages)
+                problems.Add($"every letter had reached the sink before {victim} stopped: the run proves nothing about a failover under load");
 
             // 3. Every letter delivered, or the time is up.
             await submitting;
-            var lastPost = Now;
+            var lastPost = Seconds(Interlocked.Read(ref lastAccepted));
             Note($"all {accepted.Count} letters accepted ({retried} submissions tried again)");
             JsonElement pipeline = default;
             var settled = false;
@@ -185,14 +190,17 @@ public sealed class ScaleOutRun(Action<string> log)
             var rateBefore = Rate(Math.Max(firstEmail, stopAt - 10), stopAt);
             var rateAfter = pause is null ? 0 : Rate(stopAt + pause.ResumedAfterStop, Math.Min(stopAt + pause.ResumedAfterStop + 10, receipts.Max()));
             var leadersAfter = await SurvivorLeadersAsync(cluster, relay.VirtualHost, victimNumber);
-            var reconnections = RelayProcesses.Services.ToDictionary(s => s, s => relay.LogLines(s).Count(l => l.Line.Contains("Connected:", StringComparison.Ordinal)));
+            // What the services' buses said about the lost node (MassTransit's warnings and errors, retries aside).
+            var brokerEvents = RelayProcesses.Services.ToDictionary(s => s, s => relay.LogLines(s).Count(l =>
+                (l.Line.Contains(" fail: MassTransit", StringComparison.Ordinal) || l.Line.Contains(" warn: MassTransit", StringComparison.Ordinal))
+                && !l.Line.Contains("R-RETRY", StringComparison.Ordinal)));
 
             KeepLogs(relay);
             var result = new ScaleOutResult(Messages, accepted.Count, retried, Describe(answers), processes, version, database,
                 lettersAtStop, submittedAtStop, victim, leaders, leadersAfter, stopTook, pause, rateBefore, rateAfter,
                 letters.Values.Sum(), letters.Count, repeated.Sum(r => r.Value - 1), missing.Count,
                 summaries.Values.Sum(), summaries.Count, repeatedSummaries.Sum(r => r.Value - 1), missingSummaries.Count, others,
-                rows, mayRepeat, reconnections, stopAt - firstPost, lastPost - firstPost, (receipts.DefaultIfEmpty(0).Max()) - firstPost,
+                rows, mayRepeat, brokerEvents, Seconds(asked) - firstPost, stopAt - Seconds(asked), lastPost - firstPost, (receipts.DefaultIfEmpty(0).Max()) - firstPost,
                 settledAt - firstPost, problems);
             Note(result.Summary());
             return result;
@@ -291,8 +299,8 @@ public sealed record ScaleOutResult(int Messages, int Accepted, int SubmissionsT
     FailoverPause? Pause, double EmailsPerSecondBefore, double EmailsPerSecondAfter,
     int LetterEmails, int DistinctLetters, int RepeatedLetters, int MissingLetters,
     int SummaryEmails, int DistinctSummaries, int RepeatedSummaries, int MissingSummaries, int OtherEmails,
-    DatabaseRows Rows, int MayRepeatWarnings, Dictionary<string, int> ConnectedLines,
-    double StopAfterSeconds, double SubmittedSeconds, double LastEmailSeconds, double SettledSeconds, List<string> Problems)
+    DatabaseRows Rows, int MayRepeatWarnings, Dictionary<string, int> BrokerEvents,
+    double StopAfterSeconds, double PortClosedAfterSignal, double SubmittedSeconds, double LastEmailSeconds, double SettledSeconds, List<string> Problems)
 {
     public bool Held => Problems.Count == 0;
 
@@ -319,13 +327,13 @@ public sealed record ScaleOutResult(int Messages, int Accepted, int SubmissionsT
         report.AppendLine("| figure | value |");
         report.AppendLine("| --- | --- |");
         report.AppendLine($"| letters submitted / accepted (202) | {Messages} / {Accepted} (answers: {Answers}; {SubmissionsTriedAgain} tried again) |");
-        report.AppendLine($"| node stopped | `{StoppedNode}` (`rabbitmqctl shutdown`, {StopCommandSeconds:0.0} s), after {LettersAtStop} letters had reached the sink and {AcceptedAtStop} were accepted, {StopAfterSeconds:0.0} s into the run |");
+        report.AppendLine($"| node stopped | `{StoppedNode}`, SIGTERM (its graceful shutdown) {StopAfterSeconds:0.0} s after the first POST; its AMQP port closed {PortClosedAfterSignal:0.00} s later (**the stop**, from which the pause is counted), with {LettersAtStop} letters at the sink and {AcceptedAtStop} accepted; the node was gone {StopCommandSeconds:0.0} s after the signal |");
         report.AppendLine($"| leaders before the stop | {Leaders(LeadersBefore)} |");
         report.AppendLine($"| leaders after | {Leaders(LeadersAfter)} |");
         if (pause is not null)
         {
-            report.AppendLine($"| **longest gap between consecutive emails at the sink, around and after the stop** | **{pause.LongestGap:0.00} s** (it began {pause.GapStartAfterStop:0.00} s after the stop command; {pause.DrainedBeforeGap} emails already on their way arrived before it) |");
-            report.AppendLine($"| **from the stop command until deliveries resumed** | **{pause.ResumedAfterStop:0.00} s** |");
+            report.AppendLine($"| **longest gap between consecutive emails at the sink, around and after the stop** | **{pause.LongestGap:0.00} s** (it began {pause.GapStartAfterStop:0.00} s after the stop; {pause.DrainedBeforeGap} emails arrived between the stop and the gap) |");
+            report.AppendLine($"| **from the stop until deliveries resumed (the end of that gap)** | **{pause.ResumedAfterStop:0.00} s** |");
             report.AppendLine($"| longest gap before the stop, for comparison | {pause.LongestGapBefore:0.00} s |");
         }
         else
@@ -336,8 +344,8 @@ public sealed record ScaleOutResult(int Messages, int Accepted, int SubmissionsT
         report.AppendLine($"| database: messages | {ScaleOutRun.Describe(Rows.Messages)} |");
         report.AppendLine($"| database: deliveries | {ScaleOutRun.Describe(Rows.Deliveries)}; {Rows.RepeatedDeliveryRows} repeated rows; at most {Rows.MostAttempts} attempt(s) per delivery; {Rows.OutboxWaiting} outbox events waiting |");
         report.AppendLine($"| \"may repeat\" warnings in the delivery workers' logs | {MayRepeatWarnings} |");
-        report.AppendLine($"| MassTransit \"Connected:\" log lines per service (both instances; the first connection included) | {string.Join(", ", ConnectedLines.Select(c => $"{c.Key.Replace("Relay.", "")} {c.Value}"))} |");
-        report.AppendLine($"| timeline from the first POST | all accepted at {SubmittedSeconds:0.0} s; last email at {LastEmailSeconds:0.0} s; settled (API) at {SettledSeconds:0.0} s |");
+        report.AppendLine($"| MassTransit warnings and errors logged per service (both instances; retries aside): the lost connections | {string.Join(", ", BrokerEvents.Select(c => $"{c.Key.Replace("Relay.", "")} {c.Value}"))} |");
+        report.AppendLine($"| timeline from the first POST | all accepted at {SubmittedSeconds:0.0} s; the stop at {StopAfterSeconds + PortClosedAfterSignal:0.0} s; last email at {LastEmailSeconds:0.0} s; settled (API) at {SettledSeconds:0.0} s |");
         report.AppendLine();
         report.AppendLine("## Conditions");
         report.AppendLine();
