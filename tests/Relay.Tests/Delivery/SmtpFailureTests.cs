@@ -100,6 +100,35 @@ public class SmtpFailureTests : IAsyncLifetime
     [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
+    public async Task A_summary_whose_consumer_is_cancelled_mid_send_is_sent_and_recorded_once(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var (message, _) = await ApprovedAsync(database, recipients: 1);
+        using var lost = new CancellationTokenSource();
+        _server.Script = _ =>
+        {
+            lost.Cancel(); // the broker connection goes while the server reads the envelope
+            return SmtpScript.Accept;
+        };
+        await using var worker = await StartAsync(database);
+        var mail = worker.Services.GetRequiredService<OnceOnlyMail>();
+        var compose = () => new MimeKit.MimeMessage([MimeKit.MailboxAddress.Parse("relay@relay.test")], [MimeKit.MailboxAddress.Parse("sender@unions.example.org")],
+            "How your message ended", new MimeKit.TextPart("plain") { Text = "Delivered to 1 union." });
+        await using var db = database.Open();
+
+        Assert.True(await mail.SendToSenderAsync(db, message.Id, compose, lost.Token));
+        // The event comes again (its acknowledgement was lost with the connection): nothing more is sent.
+        Assert.False(await mail.SendToSenderAsync(db, message.Id, compose, CancellationToken.None));
+
+        Assert.Single(_server.Messages);
+        var stored = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == message.Id);
+        Assert.NotNull(stored.SummarySentAt);
+        Assert.Null(stored.SummaryClaimedUntil);
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
     public async Task A_recipient_answered_451_is_deferred_for_a_minute_while_the_other_is_sent_in_the_same_run(string provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider);
