@@ -170,7 +170,7 @@ public sealed class ScaleOutRun(Action<string> log)
             if (repeatedSummaries.Count > 0)
                 problems.Add($"{repeatedSummaries.Count} summaries reached the sink more than once, e.g. {string.Join(", ", repeatedSummaries.Take(3).Select(r => $"{r.Key} ×{r.Value}"))}");
 
-            var rows = await DatabaseAsync($"{server};Database={database}");
+            var rows = await PatientlyAsync(() => DatabaseAsync($"{server};Database={database}"));
             if (rows.Messages.GetValueOrDefault("delivered") != Messages || rows.Messages.Count != 1)
                 problems.Add($"messages in the database: {Describe(rows.Messages)} (expected {Messages} delivered)");
             if (rows.Deliveries.GetValueOrDefault("sent") != Messages || rows.Deliveries.Count != 1)
@@ -209,7 +209,25 @@ public sealed class ScaleOutRun(Action<string> log)
         {
             await relay.DisposeAsync();
             await cluster.StopAsync();
-            await DropAsync(server, database);
+            try { await PatientlyAsync(() => DropAsync(server, database)); }
+            catch (NpgsqlException e) { Note($"could not drop database {database}: {e.Message}"); }
+        }
+    }
+
+    /// <summary>
+    /// The shared PostgreSQL server may be restarted by other work (the fault suite stops and starts
+    /// it): a connection refused is tried again for a minute before the run gives up.
+    /// </summary>
+    private async Task<T> PatientlyAsync<T>(Func<Task<T>> query)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await query(); }
+            catch (NpgsqlException e) when (e.IsTransient && attempt < 30)
+            {
+                Note($"PostgreSQL did not answer ({e.Message}); trying again");
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
         }
     }
 
@@ -262,12 +280,13 @@ public sealed class ScaleOutRun(Action<string> log)
             await Scalar("SELECT coalesce(max(\"Attempts\"), 0) FROM deliveries"));
     }
 
-    private static async Task DropAsync(string server, string database)
+    private static async Task<bool> DropAsync(string server, string database)
     {
         await using var connection = new NpgsqlConnection($"{server};Database=postgres");
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
         await command.ExecuteNonQueryAsync();
+        return true;
     }
 
     private static int Count(JsonElement pipeline, string part, params string[] statuses) =>
