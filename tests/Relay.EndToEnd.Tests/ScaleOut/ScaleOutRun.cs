@@ -183,6 +183,8 @@ public sealed class ScaleOutRun(Action<string> log)
 
             var receipts = emails.Select(e => Seconds(e.AcceptedAt)).ToList();
             var pause = FailoverPause.Measure(receipts, stopAt);
+            // The letters to the reading union alone: the summaries to the sender follow their own path (MessageDelivered through the outbox).
+            var letterPause = FailoverPause.Measure(emails.Where(e => e.Letter is not null).Select(e => Seconds(e.AcceptedAt)).ToList(), stopAt);
             if (pause is null)
                 problems.Add("no email reached the sink after the node stopped: the pipeline never resumed");
             double Rate(double from, double to) => to > from ? receipts.Count(t => t >= from && t < to) / (to - from) : 0;
@@ -197,7 +199,7 @@ public sealed class ScaleOutRun(Action<string> log)
 
             KeepLogs(relay);
             var result = new ScaleOutResult(Messages, accepted.Count, retried, Describe(answers), processes, version, database,
-                lettersAtStop, submittedAtStop, victim, leaders, leadersAfter, stopTook, pause, rateBefore, rateAfter,
+                lettersAtStop, submittedAtStop, victim, leaders, leadersAfter, stopTook, pause, letterPause, rateBefore, rateAfter,
                 letters.Values.Sum(), letters.Count, repeated.Sum(r => r.Value - 1), missing.Count,
                 summaries.Values.Sum(), summaries.Count, repeatedSummaries.Sum(r => r.Value - 1), missingSummaries.Count, others,
                 rows, mayRepeat, brokerEvents, Seconds(asked) - firstPost, stopAt - Seconds(asked), lastPost - firstPost, (receipts.DefaultIfEmpty(0).Max()) - firstPost,
@@ -315,7 +317,7 @@ public sealed record DatabaseRows(Dictionary<string, int> Messages, Dictionary<s
 /// <summary>The figures of one scale-out run and the promises it broke (none, when it held).</summary>
 public sealed record ScaleOutResult(int Messages, int Accepted, int SubmissionsTriedAgain, string Answers, int DotnetProcesses, string BrokerVersion, string Database,
     int LettersAtStop, int AcceptedAtStop, string StoppedNode, Dictionary<string, string> LeadersBefore, Dictionary<string, string> LeadersAfter, double StopCommandSeconds,
-    FailoverPause? Pause, double EmailsPerSecondBefore, double EmailsPerSecondAfter,
+    FailoverPause? Pause, FailoverPause? LetterPause, double EmailsPerSecondBefore, double EmailsPerSecondAfter,
     int LetterEmails, int DistinctLetters, int RepeatedLetters, int MissingLetters,
     int SummaryEmails, int DistinctSummaries, int RepeatedSummaries, int MissingSummaries, int OtherEmails,
     DatabaseRows Rows, int MayRepeatWarnings, Dictionary<string, int> BrokerEvents,
@@ -354,6 +356,8 @@ public sealed record ScaleOutResult(int Messages, int Accepted, int SubmissionsT
             report.AppendLine($"| **longest gap between consecutive emails at the sink, around and after the stop** | **{pause.LongestGap:0.00} s** (it began {pause.GapStartAfterStop:0.00} s after the stop; {pause.DrainedBeforeGap} emails arrived between the stop and the gap) |");
             report.AppendLine($"| **from the stop until deliveries resumed (the end of that gap)** | **{pause.ResumedAfterStop:0.00} s** |");
             report.AppendLine($"| longest gap before the stop, for comparison | {pause.LongestGapBefore:0.00} s |");
+            if (LetterPause is { } letters)
+                report.AppendLine($"| the letters to the reading union alone (without the senders' summaries): longest gap, and from the stop until they resumed | {letters.LongestGap:0.00} s (began {letters.GapStartAfterStop:0.00} s after the stop); {letters.ResumedAfterStop:0.00} s |");
         }
         else
             report.AppendLine("| pause | no email arrived after the stop |");
