@@ -379,6 +379,8 @@ public sealed record ScaleOutResult(int Messages, int Accepted, int SubmissionsT
         report.AppendLine("- The SMTP sink is in the runner's process (tests/Relay.Benchmarks/BenchSmtpSink.cs): it accepts every email and keeps the moment of its 250 and its Message-ID, which names the message and the recipient union (a letter) or the message (the sender's summary).");
         report.AppendLine($"- {Environment.ProcessorCount} cores shared with RabbitMQ, PostgreSQL, the services and whatever else ran; load average {LoadAverage()} at the end.");
         report.AppendLine();
+        report.AppendLine("What the runs found in Relay, fixed and not, is in [reliability.md](reliability.md) (the row \"A RabbitMQ cluster node stopped\").");
+        report.AppendLine();
         report.AppendLine("## Running it again");
         report.AppendLine();
         report.AppendLine("    deploy/local/scale-out.sh                 # 1,000 letters, the node stopped after 300; writes this page");
