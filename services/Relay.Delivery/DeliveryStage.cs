@@ -243,10 +243,11 @@ public sealed class DeliveryStage(
     /// the worker that moves the count from what it read may send, and the claim holds each for a
     /// lease (no one else finds it due meanwhile; if this worker dies mid-send, the lease ends and it
     /// is due again). The lease, unique to this claim, tells which rows are ours when another
-    /// worker took some of them first.
+    /// worker took some of them first. Not cancellable once begun: a claim cancelled after the
+    /// database took it would hold rows no one sends or releases until the lease ends (four
+    /// deliveries waited four minutes so in the scale-out proof); the caller stops claiming instead.
     /// </summary>
-    private async Task<IReadOnlyList<Storage.Delivery>> ClaimAsync(Storage.Delivery[] chunk, (string Status, int Attempts) read,
-        CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Storage.Delivery>> ClaimAsync(Storage.Delivery[] chunk, (string Status, int Attempts) read)
     {
         var now = DateTime.UtcNow;
         // Whole microseconds: PostgreSQL keeps no finer, and the value is read back below.
@@ -259,15 +260,15 @@ public sealed class DeliveryStage(
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Attempts, d => d.Attempts + 1)
                 .SetProperty(d => d.NextAttemptAt, lease)
-                .SetProperty(d => d.FirstAttemptAt, d => d.FirstAttemptAt ?? now), cancellationToken);
+                .SetProperty(d => d.FirstAttemptAt, d => d.FirstAttemptAt ?? now), CancellationToken.None);
         var ours = chunk.ToList();
         if (claimed < chunk.Length)
         {
             var held = await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.Id) && d.NextAttemptAt == lease)
-                .Select(d => d.Id).ToListAsync(cancellationToken);
+                .Select(d => d.Id).ToListAsync(CancellationToken.None);
             ours = chunk.Where(d => held.Contains(d.Id)).ToList();
             foreach (var taken in chunk.Except(ours))
-                await db.Entry(taken).ReloadAsync(cancellationToken); // another worker got to it first
+                await db.Entry(taken).ReloadAsync(CancellationToken.None); // another worker got to it first
         }
         foreach (var delivery in ours)
         {
@@ -308,7 +309,7 @@ public sealed class DeliveryStage(
                 while (next < chunks.Count && claimed.Reader.Count == 0 && !cancellationToken.IsCancellationRequested)
                 {
                     var (chunk, read) = chunks[next++];
-                    foreach (var delivery in await ClaimAsync(chunk, read, cancellationToken))
+                    foreach (var delivery in await ClaimAsync(chunk, read))
                         claimed.Writer.TryWrite(delivery);
                 }
                 if (next == chunks.Count || cancellationToken.IsCancellationRequested)
