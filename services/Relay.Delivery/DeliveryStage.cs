@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -242,10 +243,11 @@ public sealed class DeliveryStage(
     /// the worker that moves the count from what it read may send, and the claim holds each for a
     /// lease (no one else finds it due meanwhile; if this worker dies mid-send, the lease ends and it
     /// is due again). The lease, unique to this claim, tells which rows are ours when another
-    /// worker took some of them first.
+    /// worker took some of them first. Not cancellable once begun: a claim cancelled after the
+    /// database took it would hold rows no one sends or releases until the lease ends (four
+    /// deliveries waited four minutes so in the scale-out proof); the caller stops claiming instead.
     /// </summary>
-    private async Task<IReadOnlyList<Storage.Delivery>> ClaimAsync(Storage.Delivery[] chunk, (string Status, int Attempts) read,
-        CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Storage.Delivery>> ClaimAsync(Storage.Delivery[] chunk, (string Status, int Attempts) read)
     {
         var now = DateTime.UtcNow;
         // Whole microseconds: PostgreSQL keeps no finer, and the value is read back below.
@@ -258,15 +260,15 @@ public sealed class DeliveryStage(
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Attempts, d => d.Attempts + 1)
                 .SetProperty(d => d.NextAttemptAt, lease)
-                .SetProperty(d => d.FirstAttemptAt, d => d.FirstAttemptAt ?? now), cancellationToken);
+                .SetProperty(d => d.FirstAttemptAt, d => d.FirstAttemptAt ?? now), CancellationToken.None);
         var ours = chunk.ToList();
         if (claimed < chunk.Length)
         {
             var held = await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.Id) && d.NextAttemptAt == lease)
-                .Select(d => d.Id).ToListAsync(cancellationToken);
+                .Select(d => d.Id).ToListAsync(CancellationToken.None);
             ours = chunk.Where(d => held.Contains(d.Id)).ToList();
             foreach (var taken in chunk.Except(ours))
-                await db.Entry(taken).ReloadAsync(cancellationToken); // another worker got to it first
+                await db.Entry(taken).ReloadAsync(CancellationToken.None); // another worker got to it first
         }
         foreach (var delivery in ours)
         {
@@ -297,7 +299,8 @@ public sealed class DeliveryStage(
     {
         var claimed = Channel.CreateUnbounded<Storage.Delivery>();
         var outcomes = Channel.CreateUnbounded<(Storage.Delivery Delivery, string? Reply, Exception? Error)>();
-        var sending = SendAllAsync(claimed.Reader, outcomes.Writer, recipients, cancellationToken);
+        var unsent = new ConcurrentQueue<Storage.Delivery>();
+        var sending = SendAllAsync(claimed.Reader, outcomes.Writer, unsent, recipients, cancellationToken);
         var next = 0;
         try
         {
@@ -306,7 +309,7 @@ public sealed class DeliveryStage(
                 while (next < chunks.Count && claimed.Reader.Count == 0 && !cancellationToken.IsCancellationRequested)
                 {
                     var (chunk, read) = chunks[next++];
-                    foreach (var delivery in await ClaimAsync(chunk, read, cancellationToken))
+                    foreach (var delivery in await ClaimAsync(chunk, read))
                         claimed.Writer.TryWrite(delivery);
                 }
                 if (next == chunks.Count || cancellationToken.IsCancellationRequested)
@@ -316,27 +319,76 @@ public sealed class DeliveryStage(
         }
         finally
         {
-            // When a claim or a write failed, or the run is being cancelled: what was claimed and has not
-            // gone out stays unsent (due again when its lease ends), and every email that went out is recorded.
+            // When a claim or a write failed, or the run is being cancelled: every email that went out is
+            // recorded, and what was claimed but never handed to a connection is released, due at once.
             claimed.Writer.TryComplete();
-            while (claimed.Reader.TryRead(out _)) { }
+            while (claimed.Reader.TryRead(out var delivery))
+                unsent.Enqueue(delivery);
             while (await RecordOutcomesAsync(outcomes.Reader)) { }
             await sending;
+            await ReleaseAsync([.. unsent]);
+        }
+    }
+
+    /// <summary>
+    /// Hands back claims whose emails never left: a run is cancelled when the broker connection that
+    /// brought its message is lost (a node stopping), and the message comes again, to this worker or
+    /// another, which would otherwise find them held for the whole lease (minutes). Due at once rather
+    /// than unset, so the scheduler picks them up even when the message came again before this write.
+    /// Each row only if it still holds this claim's lease; when the write fails, the lease still ends.
+    /// </summary>
+    private async Task ReleaseAsync(List<Storage.Delivery> unsent)
+    {
+        if (unsent.Count == 0)
+            return;
+        var now = DateTime.UtcNow;
+        now = new DateTime(now.Ticks - now.Ticks % 10, DateTimeKind.Utc);
+        try
+        {
+            foreach (var claim in unsent.GroupBy(d => d.NextAttemptAt))
+            {
+                var ids = claim.Select(d => d.Id).ToList();
+                var lease = claim.Key;
+                await db.Deliveries.Where(d => ids.Contains(d.Id) && d.NextAttemptAt == lease)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(d => d.Attempts, d => d.Attempts - 1)
+                        .SetProperty(d => d.NextAttemptAt, now), CancellationToken.None);
+                foreach (var delivery in claim)
+                {
+                    db.Entry(delivery).Property(d => d.Attempts).OriginalValue = --delivery.Attempts;
+                    db.Entry(delivery).Property(d => d.NextAttemptAt).OriginalValue = delivery.NextAttemptAt = now;
+                }
+            }
+            logger.LogInformation("Released {Count} claimed deliveries that were never sent; they are due again", unsent.Count);
+        }
+        catch (Exception e) when (StorageFailures.IsUnavailable(e))
+        {
+            logger.LogWarning("Could not release {Count} claimed deliveries that were never sent ({Error}); they are due again when their lease ends",
+                unsent.Count, e.Message);
         }
     }
 
     private async Task SendAllAsync(ChannelReader<Storage.Delivery> claimed, ChannelWriter<(Storage.Delivery, string?, Exception?)> outcomes,
-        Recipients recipients, CancellationToken cancellationToken)
+        ConcurrentQueue<Storage.Delivery> unsent, Recipients recipients, CancellationToken cancellationToken)
     {
         try
         {
             await Parallel.ForEachAsync(claimed.ReadAllAsync(CancellationToken.None),
-                new ParallelOptions { MaxDegreeOfParallelism = smtp.Size, CancellationToken = cancellationToken },
-                async (delivery, token) =>
+                // Every delivery read here is either sent and recorded or handed back: once the run is
+                // cancelled, no new email starts, and what is left is released (ReleaseAsync).
+                new ParallelOptions { MaxDegreeOfParallelism = smtp.Size },
+                async (delivery, _) =>
                 {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        unsent.Enqueue(delivery);
+                        return;
+                    }
                     var email = MailComposer.Compose(Draft(recipients.MessageOf(delivery), recipients.Of(delivery)), mail.Value);
                     dkim.Sign(email);
-                    try { outcomes.TryWrite((delivery, await smtp.SendAsync(email, token), null)); }
+                    // An email on the wire is finished, not cancelled: cut off mid-send it might have been
+                    // taken and go again. Cancellation stops new sends; the pool's timeout bounds this one.
+                    try { outcomes.TryWrite((delivery, await smtp.SendAsync(email, CancellationToken.None), null)); }
                     catch (Exception e) when (e is not OperationCanceledException) { outcomes.TryWrite((delivery, null, e)); }
                 });
         }

@@ -25,7 +25,8 @@ public sealed class OnceOnlyMail(SmtpConnectionPool smtp, DkimSigning dkim, ILog
         {
             email = compose();
             dkim.Sign(email);
-            await smtp.SendAsync(email, cancellationToken);
+            // Not cancelled once begun (see SendToSenderAsync).
+            await smtp.SendAsync(email, CancellationToken.None);
             return true;
         }
         catch (Exception e)
@@ -66,7 +67,11 @@ public sealed class OnceOnlyMail(SmtpConnectionPool smtp, DkimSigning dkim, ILog
         {
             email = compose();
             dkim.Sign(email);
-            await smtp.SendAsync(email, cancellationToken);
+            // An email on the wire is finished, not cancelled (the pool's timeout bounds it): a consumer
+            // is cancelled when its broker connection is lost, and a send cut off after the server took
+            // the data was released here and sent again by the redelivered event (seen in the
+            // scale-out proof, docs/scale-out.md).
+            await smtp.SendAsync(email, CancellationToken.None);
         }
         catch (Exception e)
         {

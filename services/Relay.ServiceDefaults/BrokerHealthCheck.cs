@@ -16,23 +16,37 @@ public sealed class BrokerHealthCheck(IOptions<RabbitMqOptions> options) : IHeal
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var broker = options.Value;
+        // On a cluster, one node that answers is enough: the bus reconnects to it.
+        var problems = new List<string>();
+        foreach (var (host, port) in options.Value.Nodes())
+        {
+            var problem = await ProbeAsync(host, port, cancellationToken);
+            if (problem is null)
+                return HealthCheckResult.Healthy();
+            problems.Add(problem);
+        }
+        return HealthCheckResult.Unhealthy(string.Join(" ", problems));
+    }
+
+    /// <summary>Null when the broker at host:port answers AMQP, else what went wrong.</summary>
+    private static async Task<string?> ProbeAsync(string host, ushort port, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         try
         {
             using var client = new TcpClient();
-            await client.ConnectAsync(broker.Host, broker.Port, timeout.Token);
+            await client.ConnectAsync(host, port, timeout.Token);
             var stream = client.GetStream();
             await stream.WriteAsync(ProtocolHeader, timeout.Token);
             var frame = new byte[1];
             return await stream.ReadAsync(frame, timeout.Token) == 1 && frame[0] == MethodFrame
-                ? HealthCheckResult.Healthy()
-                : HealthCheckResult.Unhealthy($"{broker.Host}:{broker.Port} does not speak AMQP 0-9-1.");
+                ? null
+                : $"{host}:{port} does not speak AMQP 0-9-1.";
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"The broker at {broker.Host}:{broker.Port} is unreachable: {e.Message}");
+            return $"The broker at {host}:{port} is unreachable: {e.Message}";
         }
     }
 }

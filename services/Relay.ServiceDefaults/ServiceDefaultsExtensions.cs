@@ -73,13 +73,21 @@ public static class ServiceDefaultsExtensions
                 if (string.IsNullOrEmpty(rabbit.Password))
                     throw new InvalidOperationException(
                         "RabbitMq__Password is not set. deploy/local/up.sh sets it from .relay/secrets.env.");
-                cfg.Host(rabbit.Host, rabbit.Port, rabbit.VirtualHost, h =>
+                var nodes = rabbit.Nodes();
+                cfg.Host(nodes[0].Host, nodes[0].Port, rabbit.VirtualHost, h =>
                 {
                     h.Username(rabbit.Username);
                     h.Password(rabbit.Password);
                     // A publish completes only when the broker has taken the message: the outbox marks
                     // an event dispatched on that confirmation, never before.
                     h.PublisherConfirmation = true;
+                    // On a cluster, a lost connection is made again to the next node that answers.
+                    if (nodes.Count > 1)
+                        h.UseCluster(c =>
+                        {
+                            foreach (var (host, port) in nodes)
+                                c.Node($"{host}:{port}");
+                        });
                 });
                 cfg.ConfigureEndpoints(context);
             });

@@ -48,9 +48,12 @@ public class RelayProcesses : IAsyncLifetime
         : throw new InvalidOperationException("RabbitMq__Password is not set: run the tests through deploy/local/test.sh, which starts RabbitMQ.");
     public static string MaildevUrl => Env("RELAY_TEST_MAILDEV", "http://127.0.0.1:1080");
 
-    public RelayProcesses()
+    public RelayProcesses() : this(Env("RELAY_TEST_RABBITMQ_MANAGEMENT", "http://127.0.0.1:15672")) { }
+
+    /// <summary>The relay on another broker (a cluster of the test's own) whose management API is at <paramref name="managementUrl"/>.</summary>
+    protected RelayProcesses(string managementUrl)
     {
-        _management = new HttpClient { BaseAddress = new Uri(Env("RELAY_TEST_RABBITMQ_MANAGEMENT", "http://127.0.0.1:15672")) };
+        _management = new HttpClient { BaseAddress = new Uri(managementUrl) };
         _management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"relay:{RabbitMqPassword}")));
     }
@@ -216,7 +219,9 @@ public class RelayProcesses : IAsyncLifetime
             process.Kill(entireProcessTree: true);
         foreach (var (_, process, _) in _processes)
             await process.WaitForExitAsync();
-        await _management.DeleteAsync($"/api/vhosts/{_virtualHost}");
+        // A broker node a test stopped has no virtual host left to delete.
+        try { await _management.DeleteAsync($"/api/vhosts/{_virtualHost}"); }
+        catch (HttpRequestException) { }
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
     }
 

@@ -59,6 +59,76 @@ public class SmtpFailureTests : IAsyncLifetime
     [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
+    public async Task A_run_cancelled_mid_send_finishes_the_email_on_the_wire_and_releases_the_claims_it_never_sent(string provider)
+    {
+        // As when the broker connection that brought the message is lost: MassTransit cancels the consumer.
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var (message, unions) = await ApprovedAsync(database, recipients: 4);
+        using var lost = new CancellationTokenSource();
+        var first = true;
+        _server.Script = _ =>
+        {
+            if (first)
+                lost.Cancel();
+            first = false;
+            return SmtpScript.Accept;
+        };
+        await using var worker = await StartAsync(database);
+        var before = DateTime.UtcNow;
+
+        await using (var scope = worker.Services.CreateAsyncScope())
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => scope.ServiceProvider.GetRequiredService<DeliveryStage>().RunAsync(message.Id, lost.Token));
+
+        // The email that was on its way went out and is recorded; the one claimed with it (one connection,
+        // two emails a claim) is due again at once with its attempt handed back; the rest were never claimed.
+        Assert.Single(_server.Messages);
+        var stored = await StoredAsync(database, message.Id);
+        var sent = Assert.Single(stored.Deliveries, d => d.Status == DeliveryStatus.Sent);
+        Assert.Equal(1, sent.Attempts);
+        var open = stored.Deliveries.Where(d => d != sent).ToList();
+        Assert.All(open, d => Assert.True(d.Status == DeliveryStatus.Pending && d.Attempts == 0 && (d.NextAttemptAt is null || d.NextAttemptAt <= DateTime.UtcNow), Describe(stored)));
+        Assert.Single(open, d => d.NextAttemptAt >= before.AddSeconds(-1));
+
+        // The message again (the broker redelivers it): each union gets its email once.
+        await worker.ConsumeAsync(new MessageApproved(message.Id, "rules"));
+        Assert.All(unions, u => Assert.Single(_server.MessagesTo(u.Email)));
+        stored = await StoredAsync(database, message.Id);
+        Assert.True(stored.Status == MessageStatus.Delivered, Describe(stored));
+        Assert.All(stored.Deliveries, d => Assert.Equal(1, d.Attempts));
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_summary_whose_consumer_is_cancelled_mid_send_is_sent_and_recorded_once(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var (message, _) = await ApprovedAsync(database, recipients: 1);
+        using var lost = new CancellationTokenSource();
+        _server.Script = _ =>
+        {
+            lost.Cancel(); // the broker connection goes while the server reads the envelope
+            return SmtpScript.Accept;
+        };
+        await using var worker = await StartAsync(database);
+        var mail = worker.Services.GetRequiredService<OnceOnlyMail>();
+        var compose = () => new MimeKit.MimeMessage([MimeKit.MailboxAddress.Parse("relay@relay.test")], [MimeKit.MailboxAddress.Parse("sender@unions.example.org")],
+            "How your message ended", new MimeKit.TextPart("plain") { Text = "Delivered to 1 union." });
+        await using var db = database.Open();
+
+        Assert.True(await mail.SendToSenderAsync(db, message.Id, compose, lost.Token));
+        // The event comes again (its acknowledgement was lost with the connection): nothing more is sent.
+        Assert.False(await mail.SendToSenderAsync(db, message.Id, compose, CancellationToken.None));
+
+        Assert.Single(_server.Messages);
+        var stored = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == message.Id);
+        Assert.NotNull(stored.SummarySentAt);
+        Assert.Null(stored.SummaryClaimedUntil);
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
     public async Task A_recipient_answered_451_is_deferred_for_a_minute_while_the_other_is_sent_in_the_same_run(string provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider);
