@@ -35,8 +35,12 @@ public sealed class RabbitCluster : IDisposable
         await ServiceControl.RunAsync("stop_rabbitmq_cluster && start_rabbitmq_cluster");
         using var response = await _http.GetAsync(ManagementUrl(1) + "/api/overview");
         if (!response.IsSuccessStatusCode)
+        {
+            // Not left running: its ports would refuse the next run's cluster.
+            await StopAsync();
             throw new InvalidOperationException($"the cluster answers {(int)response.StatusCode} to RabbitMq__Password: " +
                 "RELAY_STATE must name the state folder whose secrets.env holds that password (test.sh's own, or up.sh's)");
+        }
     }
 
     /// <summary>
