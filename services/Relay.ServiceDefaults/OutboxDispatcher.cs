@@ -131,9 +131,11 @@ public sealed class OutboxDispatcher(
 
     private async Task<(OutboxMessage Row, string? Error)> PublishAsync(OutboxMessage row, CancellationToken cancellationToken)
     {
+        Guid? messageId = null;
         try
         {
             var (message, type) = OutboxEvents.Read(row);
+            messageId = Telemetry.MessageIds.Of(message);
             using var trace = Telemetry.OutboxTracing.StartPublish(row, message);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.PublishTimeout);
@@ -148,7 +150,7 @@ public sealed class OutboxDispatcher(
         }
         catch (Exception e)
         {
-            logger.LogWarning("Could not publish outbox row {OutboxId} ({EventType}): {Error}", row.Id, row.EventType, e.Message);
+            logger.LogWarning("Could not publish outbox row {OutboxId} ({EventType}, message {MessageId}): {Error}", row.Id, row.EventType, messageId, e.Message);
             return (row, e.GetType().Name + ": " + e.Message);
         }
     }
