@@ -134,6 +134,17 @@ rabbitmq_env() {
     RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf"
 }
 
+# Relay's broker user (the password from secrets.env) and virtual host, loaded by every node at boot.
+rabbitmq_definitions() {
+  cat <<JSON
+{
+  "users": [{"name": "relay", "password": "$RABBITMQ_PASSWORD", "tags": "administrator"}],
+  "vhosts": [{"name": "relay"}],
+  "permissions": [{"user": "relay", "vhost": "relay", "configure": ".*", "write": ".*", "read": ".*"}]
+}
+JSON
+}
+
 start_rabbitmq() {
   if is_running rabbitmq; then return 0; fi
   if port_open "$RABBITMQ_PORT"; then
@@ -152,13 +163,7 @@ management.tcp.port = $RABBITMQ_MANAGEMENT_PORT
 load_definitions = $dir/definitions.json
 CONF
   umask 077
-  cat >"$dir/definitions.json" <<JSON
-{
-  "users": [{"name": "relay", "password": "$RABBITMQ_PASSWORD", "tags": "administrator"}],
-  "vhosts": [{"name": "relay"}],
-  "permissions": [{"user": "relay", "vhost": "relay", "configure": ".*", "write": ".*", "read": ".*"}]
-}
-JSON
+  rabbitmq_definitions >"$dir/definitions.json"
   umask 022
   log "starting RabbitMQ on 127.0.0.1:$RABBITMQ_PORT (management :$RABBITMQ_MANAGEMENT_PORT)"
   # shellcheck disable=SC2046
@@ -222,13 +227,7 @@ start_rabbitmq_cluster() {
   mkdir -p "$dir/home"
   umask 077
   random_secret 32 >"$dir/home/.erlang.cookie"
-  cat >"$dir/definitions.json" <<JSON
-{
-  "users": [{"name": "relay", "password": "$RABBITMQ_PASSWORD", "tags": "administrator"}],
-  "vhosts": [{"name": "relay"}],
-  "permissions": [{"user": "relay", "vhost": "relay", "configure": ".*", "write": ".*", "read": ".*"}]
-}
-JSON
+  rabbitmq_definitions >"$dir/definitions.json"
   umask 022
   chmod 400 "$dir/home/.erlang.cookie"
   : >"$dir/rabbitmq-env.conf"
