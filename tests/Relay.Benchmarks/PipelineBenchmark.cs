@@ -26,9 +26,7 @@ public static class PipelineBenchmark
     {
         protected override IEnumerable<(string Name, string Value)> Settings(string service) =>
         [
-            ("RateLimits__Enabled", "false"),
-            ("Moderation__Disabled", "rate,duplicate,first-message"),
-            ("Delivery__PerDomainPerMinute", "100000"),
+            .. RelayProcesses.UnderLoad,
             ("Apertium__Url", apertiumUrl),
             ("Smtp__Host", "127.0.0.1"),
             ("Smtp__Port", smtpPort.ToString(CultureInfo.InvariantCulture)),

@@ -27,6 +27,18 @@ public class RelayProcesses : IAsyncLifetime
     private readonly HttpClient _management;
 
     public string BaseUrl { get; } = $"http://127.0.0.1:{FreePort()}";
+    /// <summary>
+    /// For runs that measure load, faults or a failover, not moderation: the limits meant for the public
+    /// internet lifted (one client sends hundreds of letters to one mail domain) and the moderation rules
+    /// that would hold a busy union's letters (rate, duplicate, first message) off.
+    /// </summary>
+    public static readonly (string Name, string Value)[] UnderLoad =
+    [
+        ("RateLimits__Enabled", "false"),
+        ("Moderation__Disabled", "rate,duplicate,first-message"),
+        ("Delivery__PerDomainPerMinute", "100000"),
+    ];
+
     private readonly Dictionary<string, string> _healthUrls = [];
 
     /// <summary>The health and metrics address (Health__Urls) of a service's latest instance.</summary>

@@ -11,9 +11,7 @@ public class FaultRelay(Func<string, IEnumerable<(string Name, string Value)>>? 
 {
     protected override IEnumerable<(string Name, string Value)> Settings(string service) =>
     [
-        ("RateLimits__Enabled", "false"),
-        ("Moderation__Disabled", "rate,duplicate,first-message"),
-        ("Delivery__PerDomainPerMinute", "100000"),
+        .. UnderLoad,
         ("Delivery__FirstRetryDelay", "00:00:02"),
         ("Delivery__MaxRetryDelay", "00:00:05"),
         ("Delivery__ScanInterval", "00:00:01"),

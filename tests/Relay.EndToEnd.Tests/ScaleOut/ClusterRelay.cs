@@ -19,9 +19,7 @@ public sealed class ClusterRelay(string postgres, int smtpPort) : RelayProcesses
         ("Storage__ConnectionString", $"{postgres};Maximum Pool Size={PoolSize(service)}"),
         ("Smtp__Host", "127.0.0.1"),
         ("Smtp__Port", smtpPort.ToString(CultureInfo.InvariantCulture)),
-        ("RateLimits__Enabled", "false"),
-        ("Moderation__Disabled", "rate,duplicate,first-message"),
-        ("Delivery__PerDomainPerMinute", "100000"),
+        .. UnderLoad,
         ("Translation__RetryAwaitingEvery", "00:00:03"),
     ];
 
