@@ -145,12 +145,20 @@ public sealed class FaultLoad(RelayProcesses relay, ITestOutputHelper output)
     public async Task WaitForAsync(string what, Func<JsonElement, bool> condition, int seconds = 240)
     {
         JsonElement last = default;
-        await relay.WaitAsync(what, async () =>
+        try
         {
-            try { last = await PipelineAsync(); }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Xunit.Sdk.XunitException) { return false; }
-            return condition(last);
-        }, seconds);
+            await relay.WaitAsync(what, async () =>
+            {
+                try { last = await PipelineAsync(); }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Xunit.Sdk.XunitException) { return false; }
+                return condition(last);
+            }, seconds);
+        }
+        catch (TimeoutException e)
+        {
+            // Where the load stood is what tells a stalled stage from a slow one.
+            throw new TimeoutException($"{Elapsed:0.0} s: the pipeline showed {Summary(last)}; {await NotFinalAsync()}\n{e.Message}", e);
+        }
         output.WriteLine($"{Elapsed:0.0} s: {what} ({Summary(last)})");
     }
 
@@ -159,6 +167,26 @@ public sealed class FaultLoad(RelayProcesses relay, ITestOutputHelper output)
         CountOf(p, "messages", FinalStatuses) >= Count
         && CountOf(p, "deliveries", "pending", "deferred") == 0
         && p.GetProperty("outboxWaiting").GetInt32() == 0, seconds);
+
+    /// <summary>The accepted messages not in a final state, as their senders see them (the first ten).</summary>
+    private async Task<string> NotFinalAsync()
+    {
+        var waiting = new List<string>();
+        foreach (var (n, id) in _accepted)
+        {
+            try
+            {
+                var status = await relay.Api.StatusAsync(id, _senders[n % _senders.Count].Key);
+                if (!FinalStatuses.Contains(status.GetProperty("status").GetString()))
+                    waiting.Add($"{id} {status.ToString()[..Math.Min(600, status.ToString().Length)]}");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Xunit.Sdk.XunitException)
+            {
+                waiting.Add($"{id}: {e.Message}");
+            }
+        }
+        return $"{waiting.Count} of {_accepted.Count} accepted messages not final: {string.Join("; ", waiting.Take(10))}";
+    }
 
     public static string Summary(JsonElement pipeline) => pipeline.ValueKind == JsonValueKind.Undefined ? "no answer" :
         $"messages {Describe(pipeline.GetProperty("messages"))}; deliveries {Describe(pipeline.GetProperty("deliveries"))}; outbox {pipeline.GetProperty("outboxWaiting").GetInt32()}";
