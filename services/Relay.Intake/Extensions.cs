@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Relay.Intake.Abuse;
@@ -48,6 +49,8 @@ public static class Extensions
         builder.Services.AddScoped<Review.ReviewDesk>();
         builder.Services.AddScoped<MessageSubmission>();
         builder.Services.AddSingleton<SubmissionWriter>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<Auth.RecentLookups>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SubmissionWriter>());
         builder.Services.AddScoped<MessageConfirmation>();
         builder.Services.AddSingleton<Operations.ErrorQueues>();

@@ -42,7 +42,7 @@ public static class UnionSession
 /// </summary>
 public sealed class ApiKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    RelayDb db, IProblemDetailsService problems)
+    RelayDb db, RecentLookups recent, IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -55,15 +55,23 @@ public sealed class ApiKeyAuthentication(
             return AuthenticateResult.NoResult();
         var hash = ApiKeys.Hash(header["Bearer ".Length..].Trim());
 
-        // Unions' keys first: they make nearly every request, so it takes one query.
-        var union = await db.Unions.Where(u => u.ApiKeyHash == hash).Select(u => new { u.Id, u.Name })
-            .FirstOrDefaultAsync(Context.RequestAborted);
-        if (union is not null)
-            return Success(UnionClaims(union.Id, union.Name, hash));
+        if ((recent.HolderOf(hash) ?? await LookUpAsync(hash)) is not { } holder)
+            return AuthenticateResult.Fail("Unknown API key.");
+        return holder.UnionId is { } union
+            ? Success(UnionClaims(union, holder.Name, hash))
+            : Success(new Claim(ClaimTypes.Role, Roles.Coordinator), new Claim(ClaimTypes.Name, "coordinator"));
+    }
 
-        return await db.CoordinatorKeys.AnyAsync(k => k.KeyHash == hash, Context.RequestAborted)
-            ? Success(new Claim(ClaimTypes.Role, Roles.Coordinator), new Claim(ClaimTypes.Name, "coordinator"))
-            : AuthenticateResult.Fail("Unknown API key.");
+    private async Task<KeyHolder?> LookUpAsync(string hash)
+    {
+        // Unions' keys first: they make nearly every request, so it takes one query.
+        var holder = await db.Unions.Where(u => u.ApiKeyHash == hash).Select(u => new KeyHolder(u.Id, u.Name))
+            .FirstOrDefaultAsync(Context.RequestAborted);
+        if (holder is null && await db.CoordinatorKeys.AnyAsync(k => k.KeyHash == hash, Context.RequestAborted))
+            holder = new KeyHolder(null, "coordinator");
+        if (holder is not null)
+            recent.RememberHolder(hash, holder);
+        return holder;
     }
 
     /// <summary>What a union is known by, whether it calls the API with its key or signed in to the form; the stamp names the key (<see cref="SessionValidation"/>).</summary>

@@ -31,28 +31,34 @@ public static class KeysApi
     }
 
     /// <summary>A new key for the union; the old one stops working.</summary>
-    private static async Task<Results<Ok<KeyIssued>, NotFound>> RotateUnionKeyAsync(Guid id, ClaimsPrincipal user, RelayDb db, ILogger<KeyIssued> logger, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<KeyIssued>, NotFound>> RotateUnionKeyAsync(Guid id, ClaimsPrincipal user, RelayDb db, RecentLookups recent, ILogger<KeyIssued> logger,
+        CancellationToken cancellationToken)
     {
         var key = ApiKeys.Generate();
-        if (!await ReplaceHashAsync(db, id, ApiKeys.Hash(key), cancellationToken))
+        if (!await ReplaceHashAsync(db, recent, id, ApiKeys.Hash(key), cancellationToken))
             return TypedResults.NotFound();
         logger.LogWarning("Union {Union}: API key replaced by {Coordinator}", id, user.Identity?.Name);
         return TypedResults.Ok(new KeyIssued(id, key));
     }
 
     /// <summary>The union's key stops working and no new one is given (POST makes a new one later).</summary>
-    private static async Task<Results<NoContent, NotFound>> RevokeUnionKeyAsync(Guid id, ClaimsPrincipal user, RelayDb db, ILogger<KeyIssued> logger, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, NotFound>> RevokeUnionKeyAsync(Guid id, ClaimsPrincipal user, RelayDb db, RecentLookups recent, ILogger<KeyIssued> logger,
+        CancellationToken cancellationToken)
     {
         // The hash of a key no one was ever given: nothing matches it.
-        if (!await ReplaceHashAsync(db, id, ApiKeys.Hash(ApiKeys.Generate()), cancellationToken))
+        if (!await ReplaceHashAsync(db, recent, id, ApiKeys.Hash(ApiKeys.Generate()), cancellationToken))
             return TypedResults.NotFound();
         logger.LogWarning("Union {Union}: API key revoked by {Coordinator}", id, user.Identity?.Name);
         return TypedResults.NoContent();
     }
 
-    private static async Task<bool> ReplaceHashAsync(RelayDb db, Guid union, string hash, CancellationToken cancellationToken) =>
+    private static async Task<bool> ReplaceHashAsync(RelayDb db, RecentLookups recent, Guid union, string hash, CancellationToken cancellationToken)
+    {
         // An erased union is never given a key again.
-        await db.Unions.Where(u => u.Id == union && u.ErasedAt == null).ExecuteUpdateAsync(s => s.SetProperty(u => u.ApiKeyHash, hash), cancellationToken) == 1;
+        var replaced = await db.Unions.Where(u => u.Id == union && u.ErasedAt == null).ExecuteUpdateAsync(s => s.SetProperty(u => u.ApiKeyHash, hash), cancellationToken) == 1;
+        recent.ForgetUnion(union);
+        return replaced;
+    }
 
     private static async Task<Ok<List<CoordinatorKeyView>>> ListCoordinatorKeysAsync(RelayDb db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await db.CoordinatorKeys.AsNoTracking().OrderBy(k => k.CreatedAt)
@@ -74,7 +80,7 @@ public static class KeysApi
 
     /// <summary>A coordinator key stops working; the last one cannot be revoked, or no one could manage Relay.</summary>
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RevokeCoordinatorKeyAsync(
-        Guid id, ClaimsPrincipal user, RelayDb db, ILogger<KeyIssued> logger, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal user, RelayDb db, RecentLookups recent, ILogger<KeyIssued> logger, CancellationToken cancellationToken)
     {
         if (!await db.CoordinatorKeys.AnyAsync(k => k.Id == id, cancellationToken))
             return TypedResults.NotFound();
@@ -82,6 +88,7 @@ public static class KeysApi
             return TypedResults.Problem(statusCode: 409, title: "The last coordinator key.",
                 detail: "This is the only coordinator key: create another (POST /api/coordinator-keys) before revoking it.");
         await db.CoordinatorKeys.Where(k => k.Id == id).ExecuteDeleteAsync(cancellationToken);
+        recent.ForgetCoordinators();
         logger.LogWarning("Coordinator key {Key} revoked by {Coordinator}", id, user.Identity?.Name);
         return TypedResults.NoContent();
     }

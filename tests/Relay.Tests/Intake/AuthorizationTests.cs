@@ -102,6 +102,8 @@ public class AuthorizationTests(RelayApplication app) : IClassFixture<RelayAppli
         var signIn = await browser.GetStringAsync("/write/sign-in");
         await browser.PostFormAsync("/write/sign-in", new Dictionary<string, string> { ["Key"] = oldKey, ["__RequestVerificationToken"] = PageForms.Token(signIn) });
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/write")).StatusCode);
+        // The old key has just been used, so the intake remembers whose it is: rotation must make it forget.
+        Assert.Equal(HttpStatusCode.NotFound, (await app.ClientWithKey(oldKey).GetAsync($"/api/messages/{Guid.NewGuid()}")).StatusCode);
 
         var rotated = await coordinator.PostAsync($"/api/unions/{union}/key", null);
         var newKey = (await rotated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString()!;
