@@ -48,8 +48,14 @@ public static class PipelineBenchmark
 
     private sealed record Memory(string Process, int Pid, long PeakKb, long RssKb);
 
+    /// <summary>The CPU time (user and system) each process spent on a burst, over its letters: where the pipeline's cost goes.</summary>
+    private sealed record CpuShare(string Burst, int Letters, double Rate, Dictionary<string, double> MsPerLetter);
+
     /// <summary>Letters sent one at a time, each after the last one's emails, with each translator: the latency without load.</summary>
     private const int Singles = 5;
+
+    /// <summary>The letters of the burst that warms up a fresh set of processes before anything is measured.</summary>
+    private static int WarmUpBurst(int burst) => Math.Clamp(burst / 2, 40, 200);
 
     /// <summary>The languages of the fan-out (besides the sender's English) and of the no-op translator's pairs.</summary>
     private static readonly string[] FanOutLanguages = ["es", "fr", "pt", "ca", "de", "it", "ru", "uk"];
@@ -81,12 +87,16 @@ public static class PipelineBenchmark
         var phases = new List<Phase>();
         var memory = new Dictionary<string, List<Memory>>();
         var apyUnderLoad = new List<double>();
+        var cpu = new List<CpuShare>();
 
         // 1. Relay with the real APY, at each offered load.
         await using (var relay = new BenchRelay(apertiumUrl, sink.Port))
         {
             await StartAsync(relay, "real APY");
             var (sender, readers) = await UnionsAsync(relay, http, "a", ["es"]);
+            // A process that runs for days is measured, not one still compiling: a burst first, then three letters to settle
+            // (without it, .NET's tiered compiler took a third of the CPU of the first measured burst, profiled with perf).
+            await RunLettersAsync(relay, http, sink, noop, "warm-up burst (APY)", letter, sender, readers, count: WarmUpBurst(burst) / 2, rate: 0);
             await RunLettersAsync(relay, http, sink, noop, "warm-up (APY)", letter, sender, readers, count: 3, rate: 1);
             for (var round = 1; round <= Singles; round++)
                 phases.Add((await RunLettersAsync(relay, http, sink, noop, "APY, one at a time", letter, sender, readers, count: 1, rate: 1)).Phase);
@@ -98,6 +108,9 @@ public static class PipelineBenchmark
                 apyUnderLoad.AddRange(direct);
             }
             memory["real APY"] = ProcessMemory();
+            // A burst with APY too, for the CPU each process spends on a letter when APY does the translating.
+            phases.Add(await MeasureCpuAsync(cpu, "APY, 1 instance each", () => RunLettersAsync(relay, http, sink, noop, "APY burst, 1 instance each", letter, sender, readers,
+                count: Math.Max(20, burst / 4), rate: 0)));
             KeepLogs(relay, "apy");
         }
         Console.WriteLine($"{started.Elapsed.TotalSeconds:F0} s: real APY done");
@@ -107,6 +120,7 @@ public static class PipelineBenchmark
         {
             await StartAsync(relay, "no-op translator");
             var (sender, readers) = await UnionsAsync(relay, http, "n", ["es"]);
+            await RunLettersAsync(relay, http, sink, noop, "warm-up burst (no-op)", letter, sender, readers, count: WarmUpBurst(burst), rate: 0);
             await RunLettersAsync(relay, http, sink, noop, "warm-up (no-op)", letter, sender, readers, count: 3, rate: 1);
             for (var round = 1; round <= Singles; round++)
                 phases.Add((await RunLettersAsync(relay, http, sink, noop, "no-op, one at a time", letter, sender, readers, count: 1, rate: 1)).Phase);
@@ -114,7 +128,7 @@ public static class PipelineBenchmark
                 phases.Add((await RunLettersAsync(relay, http, sink, noop, $"no-op, {rate}/s", letter, sender, readers, count: rate * seconds, rate: rate)).Phase);
             memory["no-op translator"] = ProcessMemory();
 
-            phases.Add((await RunLettersAsync(relay, http, sink, noop, "burst, 1 instance each", letter, sender, readers, count: burst, rate: 0)).Phase);
+            phases.Add(await MeasureCpuAsync(cpu, "1 instance each", () => RunLettersAsync(relay, http, sink, noop, "burst, 1 instance each", letter, sender, readers, count: burst, rate: 0)));
 
             for (var round = 1; round <= fanOutRounds; round++)
                 phases.Add((await RunLettersAsync(relay, http, sink, noop, "1 recipient × 1 language", letter, sender, readers, count: 1, rate: 1)).Phase);
@@ -125,15 +139,15 @@ public static class PipelineBenchmark
             foreach (var service in RelayProcesses.Services.Skip(1))
                 relay.Start(service);
             await relay.WaitAsync("two consumers on every worker queue", async () => (await relay.ConsumersAsync()).Values.All(n => n >= 2));
-            await RunLettersAsync(relay, http, sink, noop, "warm-up (2 instances)", letter, sender, readers, count: 20, rate: 0);
-            phases.Add((await RunLettersAsync(relay, http, sink, noop, "burst, 2 instances each", letter, sender, readers, count: burst, rate: 0)).Phase);
+            await RunLettersAsync(relay, http, sink, noop, "warm-up (2 instances)", letter, sender, readers, count: WarmUpBurst(burst), rate: 0);
+            phases.Add(await MeasureCpuAsync(cpu, "2 instances each", () => RunLettersAsync(relay, http, sink, noop, "burst, 2 instances each", letter, sender, readers, count: burst, rate: 0)));
             KeepLogs(relay, "no-op");
         }
         var elapsed = started.Elapsed;
         Console.WriteLine($"{elapsed.TotalSeconds:F0} s: done");
 
         var load = $"load average (1, 5, 15 min) {loadBefore} at the start, {LoadAverage()} at the end";
-        var report = Report(phases, memory, apyIdle, apyUnderLoad, letter, seconds, rates, burst, fanOut, languages, fanOutRounds, versions, load, elapsed);
+        var report = Report(phases, memory, cpu, apyIdle, apyUnderLoad, letter, seconds, rates, burst, fanOut, languages, fanOutRounds, versions, load, elapsed);
         Console.WriteLine(report);
         if (output.Length > 0)
         {
@@ -415,6 +429,55 @@ public static class PipelineBenchmark
         return times;
     }
 
+    // --- CPU ------------------------------------------------------------------------------------
+
+    private static async Task<Phase> MeasureCpuAsync(List<CpuShare> shares, string burst, Func<Task<(Phase Phase, double[] Direct)>> run)
+    {
+        var before = ProcessCpu();
+        var phase = (await run()).Phase;
+        var after = ProcessCpu();
+        shares.Add(new CpuShare(burst, phase.Messages, phase.Rate, after.Keys.Select(name => (name, ms: after[name] - before.GetValueOrDefault(name)))
+            .GroupBy(x => x.name.Split('#')[0]).ToDictionary(g => g.Key, g => g.Sum(x => x.ms) / phase.Messages)));
+        return phase;
+    }
+
+    /// <summary>
+    /// CPU milliseconds so far (name#pid) of every Relay process this benchmark started, of RabbitMQ's
+    /// node (beam.smp), of Apertium APY with its translation pipelines (its child processes) and of the
+    /// benchmark itself (the clients, the SMTP sink and the no-op translator).
+    /// </summary>
+    private static Dictionary<string, double> ProcessCpu()
+    {
+        const double msPerTick = 10; // USER_HZ is 100 on Linux
+        var all = new List<(int Pid, int Parent, long Ticks, string[] Args)>();
+        foreach (var dir in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                all.Add((int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture), int.Parse(fields[1], CultureInfo.InvariantCulture),
+                    long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture),
+                    File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0')));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { }
+        }
+        var apy = all.Where(p => p.Args.Any(a => a.EndsWith("apy-loopback.py", StringComparison.Ordinal) || a.Contains("apertium-apy", StringComparison.Ordinal)))
+            .Select(p => p.Pid).ToHashSet();
+        var found = new Dictionary<string, double>();
+        foreach (var (pid, parent, ticks, args) in all)
+        {
+            var name = pid == Environment.ProcessId ? "the benchmark (clients, SMTP sink, no-op translator)"
+                : args[0].EndsWith("beam.smp", StringComparison.Ordinal) ? "RabbitMQ (beam.smp)"
+                : apy.Contains(pid) || apy.Contains(parent) ? "Apertium APY and its pipelines"
+                : parent == Environment.ProcessId && args.FirstOrDefault(a => a.EndsWith(".dll", StringComparison.Ordinal) && Path.GetFileName(a).StartsWith("Relay.", StringComparison.Ordinal)) is { } dll
+                    ? Path.GetFileNameWithoutExtension(dll) : null;
+            if (name is not null)
+                found[$"{name}#{pid}"] = ticks * msPerTick;
+        }
+        return found;
+    }
+
     // --- memory ---------------------------------------------------------------------------------
 
     /// <summary>Peak (VmHWM) and current (VmRSS) resident memory of every Relay process this benchmark started.</summary>
@@ -482,7 +545,7 @@ public static class PipelineBenchmark
 
     private static double Pct(IReadOnlyCollection<double> values, double p) => values.Count == 0 ? double.NaN : Stats.Percentile(values, p);
 
-    private static string Report(List<Phase> phases, Dictionary<string, List<Memory>> memory, double[] apyIdle, List<double> apyUnderLoad,
+    private static string Report(List<Phase> phases, Dictionary<string, List<Memory>> memory, List<CpuShare> cpu, double[] apyIdle, List<double> apyUnderLoad,
         TranslationBenchmark.Letter letter, int seconds, int[] rates, int burst, int fanOut, int languages, int rounds, string versions, string load, TimeSpan elapsed)
     {
         var text = new StringBuilder();
@@ -568,6 +631,27 @@ public static class PipelineBenchmark
         if (bursts.Count == 2)
             text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Two instances of each worker: {bursts[1].Rate / bursts[0].Rate:F2}× the throughput of one (on {Environment.ProcessorCount} cores shared by every process, RabbitMQ and the benchmark).");
         text.AppendLine();
+        if (cpu.Count > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"(c) Where the CPU goes: the CPU time (user and system, from /proc/<pid>/stat) each process spent during a burst, in milliseconds a letter; the {Environment.ProcessorCount} cores give {Environment.ProcessorCount * 1000} ms of CPU a second. The APY burst is {cpu[0].Letters} letters with the real translator, before the no-op bursts above:");
+            text.AppendLine();
+            var names = cpu.SelectMany(c => c.MsPerLetter.Keys).Distinct().OrderBy(n => n.StartsWith("Relay.", StringComparison.Ordinal) ? Array.IndexOf(RelayProcesses.Services, n) : 100).ToList();
+            text.AppendLine("| process | " + string.Join(" | ", cpu.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Burst} ({c.Letters} letters, {c.Rate:F1}/s)"))) + " |");
+            text.AppendLine("| --- |" + string.Concat(cpu.Select(_ => " --- |")));
+            static double RelayMs(CpuShare c) => c.MsPerLetter.Where(x => x.Key.StartsWith("Relay.", StringComparison.Ordinal)).Sum(x => x.Value);
+            foreach (var name in names)
+                text.AppendLine($"| {name} | " + string.Join(" | ", cpu.Select(c => c.MsPerLetter.GetValueOrDefault(name, double.NaN).ToString("F1", CultureInfo.InvariantCulture))) + " |");
+            text.AppendLine("| **Relay's five services** | " + string.Join(" | ", cpu.Select(c => $"**{RelayMs(c).ToString("F1", CultureInfo.InvariantCulture)}**")) + " |");
+            text.AppendLine("| all of these | " + string.Join(" | ", cpu.Select(c => c.MsPerLetter.Values.Sum().ToString("F1", CultureInfo.InvariantCulture))) + " |");
+            text.AppendLine();
+            if (cpu.FirstOrDefault(c => c.MsPerLetter.ContainsKey("Apertium APY and its pipelines")) is { } withApy)
+            {
+                var apyMs = withApy.MsPerLetter["Apertium APY and its pipelines"];
+                var rabbit = withApy.MsPerLetter.GetValueOrDefault("RabbitMQ (beam.smp)");
+                text.AppendLine(CultureInfo.InvariantCulture, $"With APY translating, APY spent **{apyMs:F1} ms** of CPU a letter and Relay's five services **{RelayMs(withApy):F1} ms** ({RelayMs(withApy) / apyMs:P0} of APY's), RabbitMQ {rabbit:F1} ms more ({(RelayMs(withApy) + rabbit) / apyMs:P0} together): on these shared cores the pipeline's own cost takes that much of the CPU the translation stage could use.");
+                text.AppendLine();
+            }
+        }
         text.AppendLine(CultureInfo.InvariantCulture, $"(b) One letter to {fanOut} unions in {languages} languages ({string.Join(", ", FanOutLanguages.Take(languages))}; the sender writes English) against one letter to one union in Spanish, {rounds} letters each, one at a time, no-op translator (APY here has no pairs for {languages} languages from English; the translator's own time is not what this measures):");
         text.AppendLine();
         text.AppendLine("| letter to | submit → last 250, median (ms) | each round (ms) | translations made (API) | translation requests to the translator | emails | SMTP connections that carried them (new) | emails per connection | correct |");
