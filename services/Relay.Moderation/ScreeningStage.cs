@@ -68,14 +68,13 @@ public sealed class ScreeningStage(RelayDb db, BlocklistFiles blocklists, Screen
             .Where(m => m.SenderUnionId == message.SenderUnionId && m.SupporterId == message.SupporterId && m.Id != message.Id && m.ReceivedAt <= at);
         var lastDay = earlier.Where(m => m.ReceivedAt > dayAgo);
         // A rule that is off needs no facts (the load benchmarks turn the rate rules off: one sender sends thousands a day).
-        var counting = o.ActionFor(RuleCodes.Rate) != RuleAction.Off;
-        var sentLastDay = counting ? await lastDay.CountAsync(cancellationToken) : 0;
+        var sentLastDay = o.ActionFor(RuleCodes.Rate) == RuleAction.Off ? 0 : await lastDay.CountAsync(cancellationToken);
         var sentLastHour = sentLastDay == 0 ? 0 : await lastDay.CountAsync(m => m.ReceivedAt > hourAgo, cancellationToken);
         var recipients = await db.Recipients.AsNoTracking().Where(r => r.MessageId == message.Id)
             .Select(r => new
             {
                 r.UnionId, r.Union!.Name, r.Union.ReviewIncoming,
-                EarlierToday = counting && sentLastDay > 0 ? lastDay.Count(m => m.Recipients.Any(e => e.UnionId == r.UnionId)) : 0,
+                EarlierToday = sentLastDay > 0 ? lastDay.Count(m => m.Recipients.Any(e => e.UnionId == r.UnionId)) : 0,
             })
             .ToListAsync(cancellationToken);
         var approved = o.HoldFirstMessages == 0 || o.ActionFor(RuleCodes.FirstMessage) == RuleAction.Off ? 0 : await db.Messages

@@ -449,31 +449,18 @@ public static class PipelineBenchmark
     private static Dictionary<string, double> ProcessCpu()
     {
         const double msPerTick = 10; // USER_HZ is 100 on Linux
-        var all = new List<(int Pid, int Parent, long Ticks, string[] Args)>();
-        foreach (var dir in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
-        {
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                all.Add((int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture), int.Parse(fields[1], CultureInfo.InvariantCulture),
-                    long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture),
-                    File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0')));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { }
-        }
+        var all = Processes().ToList();
         var apy = all.Where(p => p.Args.Any(a => a.EndsWith("apy-loopback.py", StringComparison.Ordinal) || a.Contains("apertium-apy", StringComparison.Ordinal)))
             .Select(p => p.Pid).ToHashSet();
         var found = new Dictionary<string, double>();
-        foreach (var (pid, parent, ticks, args) in all)
+        foreach (var process in all)
         {
-            var name = pid == Environment.ProcessId ? "the benchmark (clients, SMTP sink, no-op translator)"
-                : args[0].EndsWith("beam.smp", StringComparison.Ordinal) ? "RabbitMQ (beam.smp)"
-                : apy.Contains(pid) || apy.Contains(parent) ? "Apertium APY and its pipelines"
-                : parent == Environment.ProcessId && args.FirstOrDefault(a => a.EndsWith(".dll", StringComparison.Ordinal) && Path.GetFileName(a).StartsWith("Relay.", StringComparison.Ordinal)) is { } dll
-                    ? Path.GetFileNameWithoutExtension(dll) : null;
+            var name = process.Pid == Environment.ProcessId ? "the benchmark (clients, SMTP sink, no-op translator)"
+                : process.Args[0].EndsWith("beam.smp", StringComparison.Ordinal) ? "RabbitMQ (beam.smp)"
+                : apy.Contains(process.Pid) || apy.Contains(process.Parent) ? "Apertium APY and its pipelines"
+                : process.RelayService;
             if (name is not null)
-                found[$"{name}#{pid}"] = ticks * msPerTick;
+                found[$"{name}#{process.Pid}"] = process.CpuTicks * msPerTick;
         }
         return found;
     }
@@ -484,26 +471,46 @@ public static class PipelineBenchmark
     private static List<Memory> ProcessMemory()
     {
         var found = new List<Memory>();
-        foreach (var dir in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        foreach (var process in Processes().Where(p => p.RelayService is not null))
         {
             try
             {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-                if (parent != Environment.ProcessId)
-                    continue;
-                var dll = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0')
-                    .FirstOrDefault(a => a.EndsWith(".dll", StringComparison.Ordinal) && Path.GetFileName(a).StartsWith("Relay.", StringComparison.Ordinal));
-                if (dll is null)
-                    continue;
-                var status = File.ReadAllLines(Path.Combine(dir, "status"));
+                var status = File.ReadAllLines($"/proc/{process.Pid}/status");
                 long Kb(string field) => long.Parse(status.First(l => l.StartsWith(field + ":", StringComparison.Ordinal))
                     .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-                found.Add(new Memory(Path.GetFileNameWithoutExtension(dll), int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture), Kb("VmHWM"), Kb("VmRSS")));
+                found.Add(new Memory(process.RelayService!, process.Pid, Kb("VmHWM"), Kb("VmRSS")));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException) { }
         }
         return found.OrderBy(m => Array.IndexOf(RelayProcesses.Services, m.Process)).ThenBy(m => m.Pid).ToList();
+    }
+
+    /// <param name="CpuTicks">User and system time so far, in clock ticks.</param>
+    /// <param name="RelayService">The Relay service this benchmark started as this process (Relay.Intake, …), or null.</param>
+    private sealed record ProcessInfo(int Pid, int Parent, long CpuTicks, string[] Args, string? RelayService);
+
+    /// <summary>Every process /proc shows, read once; one that ends while it is read is left out.</summary>
+    private static IEnumerable<ProcessInfo> Processes()
+    {
+        foreach (var dir in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            ProcessInfo info;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                var dll = parent == Environment.ProcessId
+                    ? args.FirstOrDefault(a => a.EndsWith(".dll", StringComparison.Ordinal) && Path.GetFileName(a).StartsWith("Relay.", StringComparison.Ordinal))
+                    : null;
+                info = new ProcessInfo(int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture), parent,
+                    long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture),
+                    args, dll is null ? null : Path.GetFileNameWithoutExtension(dll));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { continue; }
+            yield return info;
+        }
     }
 
     // --- versions -------------------------------------------------------------------------------

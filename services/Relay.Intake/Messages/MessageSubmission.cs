@@ -29,7 +29,7 @@ public sealed record UnconfirmedSender(Guid? UnionId, string Name, string? Organ
 /// stored with its event in one transaction (an accepted message goes through even if the broker is down).
 /// </summary>
 public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> options, IOptions<Abuse.RateLimitOptions> limits,
-    SubmissionWriter? writer = null, Auth.RecentLookups? recent = null)
+    Auth.RecentLookups recent, SubmissionWriter? writer = null)
 {
     public const int MaxIdempotencyKeyLength = 200;
 
@@ -167,11 +167,11 @@ public sealed class MessageSubmission(RelayDb db, IOptions<IntakeOptions> option
             validation.Add("Idempotency-Key", $"The Idempotency-Key header is longer than {MaxIdempotencyKeyLength} characters.");
         if (!validation.IsValid)
             return validation;
-        var recipients = recent?.NotKnown(request.RecipientIds) ?? request.RecipientIds.ToList();
+        var recipients = recent.NotKnown(request.RecipientIds);
         if (recipients.Count == 0)
             return validation;
         var known = await db.Unions.Where(u => recipients.Contains(u.Id) && u.ErasedAt == null).Select(u => u.Id).ToListAsync(cancellationToken);
-        recent?.RememberInDirectory(known);
+        recent.RememberInDirectory(known);
         foreach (var unknown in recipients.Except(known))
             validation.Add("recipients", $"There is no union {unknown} in the directory.");
         return validation;

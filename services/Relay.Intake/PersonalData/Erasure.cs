@@ -35,7 +35,7 @@ public abstract record ErasureResult
 /// messages other unions sent it keep their recipient.</item>
 /// </list>
 /// </summary>
-public sealed class Erasure(RelayDb db, IOptions<Relay.ServiceDefaults.LinkOptions> links, Auth.RecentLookups? recent = null)
+public sealed class Erasure(RelayDb db, IOptions<Relay.ServiceDefaults.LinkOptions> links, Auth.RecentLookups recent)
 {
     public const string TakedownReason = "Its sender's data was erased at the sender's request.";
 
@@ -101,7 +101,7 @@ public sealed class Erasure(RelayDb db, IOptions<Relay.ServiceDefaults.LinkOptio
         Record(actor, $"union {id}", counts, reason);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        recent?.ForgetUnion(id);
+        recent.ForgetUnion(id);
         return new ErasureResult.Erased(counts);
     }
 

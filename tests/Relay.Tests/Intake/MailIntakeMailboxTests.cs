@@ -67,6 +67,7 @@ public class MailIntakeMailboxTests : IAsyncLifetime
             services.AddOptions<IntakeOptions>();
             services.AddOptions<Relay.Intake.Abuse.RateLimitOptions>().BindConfiguration("RateLimits");
             services.AddScoped<MessageSubmission>();
+            services.AddSingleton(new Relay.Intake.Auth.RecentLookups(TimeProvider.System));
             services.AddMailIntake();
             services.AddEmailDelivery();
         },

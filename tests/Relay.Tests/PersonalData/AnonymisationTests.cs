@@ -17,7 +17,7 @@ public class AnonymisationTests
     private static Anonymisation Job(RelayDb db, int chunk = 2) => new(db,
         Options.Create(new DataProtectionOptions { ChunkSize = chunk }), Options.Create(new LinkOptions()), NullLogger<Anonymisation>.Instance);
 
-    private static Erasure Erasure(RelayDb db) => new(db, Options.Create(new LinkOptions()));
+    private static Erasure Erasure(RelayDb db) => new(db, Options.Create(new LinkOptions()), new Relay.Intake.Auth.RecentLookups(TimeProvider.System));
 
     /// <summary>What the tests look at afterwards.</summary>
     private sealed record World(Guid Union, Guid Recipient, Guid OldSupporter, Guid RecentSupporter,
