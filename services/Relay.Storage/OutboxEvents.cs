@@ -30,7 +30,7 @@ public static class OutboxEvents
         Written.Add(1, new KeyValuePair<string, object?>("event", typeof(T).Name));
         return new OutboxMessage
         {
-            EventId = Guid.NewGuid(),
+            EventId = Guid.CreateVersion7(),
             EventType = typeof(T).FullName!,
             Payload = Activity.Current is { Recorded: true } writer ? WithTraceParent(@event, writer.Id!) : JsonSerializer.Serialize(@event, Json),
             CreatedAt = DateTime.UtcNow,

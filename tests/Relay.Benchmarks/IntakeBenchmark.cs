@@ -186,14 +186,14 @@ public static class IntakeBenchmark
                 if (!postgres)
                     await ExecuteAsync(connection, null, "PRAGMA synchronous = NORMAL"); // as Relay sets it on each connection (WAL is the file's)
                 await using var transaction = await connection.BeginTransactionAsync();
-                var id = Guid.NewGuid();
+                var id = Guid.CreateVersion7(); // time-ordered, as Relay's message and event ids
                 var now = DateTime.UtcNow;
                 await ExecuteAsync(connection, transaction, insertMessage, ("Id", id), ("SenderUnionId", unions.Sender), ("Title", "Solidarity with the striking miners"),
                     ("Body", Letter), ("Language", "en"), ("Status", "received"), ("ReceivedAt", now), ("UpdatedAt", now), ("Channel", "api"));
                 await ExecuteAsync(connection, transaction, """INSERT INTO message_recipients ("MessageId", "UnionId") VALUES (@MessageId, @UnionId)""",
                     ("MessageId", id), ("UnionId", unions.Recipient));
                 await ExecuteAsync(connection, transaction, """INSERT INTO outbox ("EventId", "EventType", "Payload", "CreatedAt", "Attempts") VALUES (@EventId, @EventType, @Payload, @CreatedAt, 0)""",
-                    ("EventId", Guid.NewGuid()), ("EventType", "Relay.Contracts.MessageSubmitted"),
+                    ("EventId", Guid.CreateVersion7()), ("EventType", "Relay.Contracts.MessageSubmitted"),
                     ("Payload", JsonSerializer.Serialize(new { messageId = id, senderUnionId = unions.Sender, recipientUnionIds = new[] { unions.Recipient }, language = "en", submittedAt = now })),
                     ("CreatedAt", now));
                 await transaction.CommitAsync();

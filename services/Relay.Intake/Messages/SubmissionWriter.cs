@@ -16,7 +16,7 @@ namespace Relay.Intake;
 /// Each request waits for its own message to be committed: a 202 still means stored.
 /// </para>
 /// </summary>
-public sealed class SubmissionWriter(IServiceScopeFactory scopes, ILogger<SubmissionWriter> logger) : BackgroundService
+public sealed class SubmissionWriter(IServiceScopeFactory scopes, OutboxSignal signal, ILogger<SubmissionWriter> logger) : BackgroundService
 {
     /// <summary>At most this many messages in one transaction.</summary>
     public const int MaxGroup = 64;
@@ -25,7 +25,10 @@ public sealed class SubmissionWriter(IServiceScopeFactory scopes, ILogger<Submis
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
-    /// <summary>Stores the message and its event; returns once they are committed, or throws what the write threw.</summary>
+    /// <summary>
+    /// Stores a new message (its recipients the only related rows it carries) and its event;
+    /// returns once they are committed, or throws what the write threw.
+    /// </summary>
     public async Task WriteAsync(SolidarityMessage message, OutboxMessage @event)
     {
         var pending = new Pending(message, @event, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -84,15 +87,30 @@ public sealed class SubmissionWriter(IServiceScopeFactory scopes, ILogger<Submis
         }
     }
 
+    /// <summary>
+    /// The group's rows through plain INSERTs (<see cref="RowInserter"/>) in one transaction: what
+    /// SaveChanges would write for a new message with its recipients and its event, without its
+    /// change tracking.
+    /// </summary>
     private async Task SaveAsync(IReadOnlyList<Pending> group)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RelayDb>();
-        foreach (var pending in group)
+        await using (var transaction = await db.Database.BeginTransactionAsync())
         {
-            db.Messages.Add(pending.Message);
-            db.Outbox.Add(pending.Event);
+            await using var rows = new RowInserter(db);
+            foreach (var (message, @event, _) in group)
+            {
+                await rows.InsertAsync(message);
+                foreach (var recipient in message.Recipients)
+                {
+                    recipient.MessageId = message.Id;
+                    await rows.InsertAsync(recipient);
+                }
+                await rows.InsertAsync(@event);
+            }
+            await transaction.CommitAsync();
         }
-        await db.SaveChangesAsync(CancellationToken.None);
+        signal.Notify();
     }
 }

@@ -150,7 +150,81 @@ public class StorageTests
             Assert.Equal("1", await PragmaAsync("synchronous")); // NORMAL
             Assert.Equal("10000", await PragmaAsync("busy_timeout"));
             Assert.Equal("1", await PragmaAsync("foreign_keys"));
+            Assert.Equal("10000", await PragmaAsync("wal_autocheckpoint"));
+            Assert.Equal("0", await PragmaAsync("mmap_size"));
         }
         Assert.Single(handles.Distinct());
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Rows_added_by_plain_inserts_read_back_as_SaveChanges_writes_them(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        SolidarityMessage saved, inserted;
+        await using (var db = database.Open())
+        {
+            var sender = await db.AddUnionAsync("Sender", "en");
+            var recipient = await db.AddUnionAsync("Recipient", "es");
+            saved = Message(sender, recipient, "key-saved");
+            inserted = Message(sender, recipient, "key-inserted");
+            foreach (var message in new[] { saved, inserted })
+            {
+                // Every kind of column: text, nullable text, a list, a nullable number, a flag, times.
+                message.Language = "en";
+                message.Author = "Comité de huelga";
+                message.LanguageFlags = ["detected: en 0.97", "short"];
+                message.DetectionConfidence = 0.97;
+                message.Publish = true;
+                message.ConfirmedAt = new DateTime(2026, 12, 5, 9, 30, 15, 123, DateTimeKind.Utc);
+                message.ReceivedAt = message.UpdatedAt = new DateTime(2026, 12, 5, 9, 30, 0, 456, DateTimeKind.Utc); // to PostgreSQL's microseconds
+            }
+            db.Messages.Add(saved);
+            db.Enqueue(new MessageSubmitted(saved.Id, sender.Id, [recipient.Id], "en", saved.ReceivedAt));
+            await db.SaveChangesAsync();
+
+            await using (var transaction = await db.Database.BeginTransactionAsync())
+            {
+                await using var rows = new RowInserter(db);
+                await rows.InsertAsync(inserted);
+                foreach (var r in inserted.Recipients)
+                    await rows.InsertAsync(new MessageRecipient { MessageId = inserted.Id, UnionId = r.UnionId });
+                await rows.InsertAsync(OutboxEvents.Create(new MessageSubmitted(inserted.Id, sender.Id, [recipient.Id], "en", inserted.ReceivedAt)));
+                await transaction.CommitAsync();
+            }
+            // A row the database refuses fails as SaveChanges fails: the idempotency key taken here.
+            await using (var transaction = await db.Database.BeginTransactionAsync())
+            {
+                await using var rows = new RowInserter(db);
+                await Assert.ThrowsAsync<DbUpdateException>(() => rows.InsertAsync(Message(sender, recipient, "key-inserted")));
+            }
+        }
+
+        await using var check = database.Open();
+        var stored = await check.Messages.AsNoTracking().Include(m => m.Recipients).Where(m => m.Id == saved.Id || m.Id == inserted.Id).ToListAsync();
+        foreach (var written in new[] { saved, inserted })
+        {
+            var read = stored.Single(m => m.Id == written.Id);
+            Assert.Equal(written.Title, read.Title);
+            Assert.Equal(written.Body, read.Body);
+            Assert.Equal("Comité de huelga", read.Author);
+            Assert.Equal(written.LanguageFlags, read.LanguageFlags);
+            Assert.Equal(written.ReceivedAt, read.ReceivedAt);
+            Assert.Equal(written.ConfirmedAt, read.ConfirmedAt);
+            Assert.Equal(0.97, read.DetectionConfidence);
+            Assert.True(read.Publish);
+            Assert.Null(read.PublishedAt);
+            Assert.Equal(MessageStatus.Received, read.Status);
+            Assert.Equal(written.Recipients.Single().UnionId, read.Recipients.Single().UnionId);
+        }
+        // Found by the queries the pipeline runs: by key, by time and status.
+        Assert.True(await check.Messages.AnyAsync(m => m.IdempotencyKey == "key-inserted" && m.SenderUnionId == saved.SenderUnionId));
+        Assert.Equal(2, await check.Messages.CountAsync(m => m.ReceivedAt >= saved.ReceivedAt && m.Status == MessageStatus.Received));
+        var events = await check.Outbox.AsNoTracking().OrderBy(o => o.Id).ToListAsync();
+        Assert.Equal(2, events.Count);
+        Assert.True(events[1].Id > events[0].Id); // the database's own key
+        Assert.Equal(inserted.Id, ((MessageSubmitted)OutboxEvents.Read(events[1]).Event).MessageId);
+        Assert.All(events, e => Assert.Null(e.DispatchedAt));
     }
 }
